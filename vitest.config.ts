@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['{edge,gpu-service,schema,shared,test,scripts}/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/.wrangler/**'],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    // Suites that start wrangler dev and the gpu-service bind their own ports; running files one
+    // at a time keeps them from fighting over the two cores of a small machine.
+    fileParallelism: false,
+  },
+});
