@@ -26,7 +26,9 @@ const E = 1;
 const S = 2;
 const W = 4;
 const N = 8;
-const STEP: Record<number, [number, number]> = { [E]: [1, 0], [S]: [0, 1], [W]: [-1, 0], [N]: [0, -1] };
+const STEP: Record<number, [number, number]> = {
+  [E]: [1, 0], [S]: [0, 1], [W]: [-1, 0], [N]: [0, -1],
+};
 /** The direction after a right turn (on screen, y down). */
 const RIGHT: Record<number, number> = { [E]: S, [S]: W, [W]: N, [N]: E };
 
