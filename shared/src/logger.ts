@@ -46,7 +46,8 @@ function consoleWrite(line: string, level: LogLevel): void {
 function serialise(value: unknown): unknown {
   if (!(value instanceof Error)) return value;
   const code = (value as { code?: unknown }).code;
-  return { name: value.name, message: value.message, ...(code ? { code } : {}), stack: value.stack };
+  const base = { name: value.name, message: value.message };
+  return { ...base, ...(code ? { code } : {}), stack: value.stack };
 }
 
 /**
