@@ -8,6 +8,8 @@
 export const ERROR_STATUS = {
   /** The request is malformed: a missing or invalid argument, a bad frame. */
   BAD_REQUEST: 400,
+  /** The call to the gpu-service is unsigned, badly signed, stale or replayed. */
+  UNAUTHENTICATED: 401,
   /** The bytes claim to be an image of a supported format but cannot be read. */
   BAD_IMAGE: 400,
   /** The bytes are not PNG, JPEG or WebP. */

@@ -1,0 +1,116 @@
+/**
+ * gpu-service configuration, read from the environment with defaults that run the shipped
+ * reference bundles on the CPU at 127.0.0.1:8790.
+ */
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from '../../shared/src/image.js';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from '../../shared/src/logger.js';
+
+export type ExecutionProvider = 'cpu' | 'cuda';
+
+export interface GpuServiceConfig {
+  /** `PIXLOOM_GPU_HOST`. @default '127.0.0.1' */
+  host: string;
+  /** `PIXLOOM_GPU_PORT`; 0 picks a free port. @default 8790 */
+  port: number;
+  /** `PIXLOOM_MODELS_DIR`: the folder holding one folder per bundle. @default gpu-service/models */
+  modelsDir: string;
+  /** `PIXLOOM_PIXEL_BUNDLE`: the pixel bundle's folder name in `modelsDir`. @default 'pixel-ref' */
+  pixelBundle: string;
+  /** `PIXLOOM_EXECUTION_PROVIDER`: `cuda` fails at start if CUDA does not load. @default 'cpu' */
+  executionProvider: ExecutionProvider;
+  /** `PIXLOOM_MAX_BODY_BYTES`: largest request body. @default 16 MiB */
+  maxBodyBytes: number;
+  /** `PIXLOOM_MAX_IMAGE_BYTES`, `PIXLOOM_MAX_IMAGE_PIXELS`. @default 10 MiB, 4096 × 4096 */
+  imageLimits: ImageLimits;
+  /** `PIXLOOM_MAX_QUESTION_CHARS`. @default 1000 */
+  maxQuestionChars: number;
+  /** `PIXLOOM_MAX_QUEUE`: pipeline calls waiting beyond this are refused (503). @default 32 */
+  maxQueue: number;
+  /**
+   * `PIXLOOM_GPU_SECRET`: the HMAC secret shared with the edge. When set, unsigned, stale and
+   * replayed calls are refused; when unset, calls are not authenticated (local use only).
+   */
+  secret: string | null;
+  /** `PIXLOOM_LOG_LEVEL`. @default 'info' */
+  logLevel: LogLevel;
+}
+
+/** A setting that cannot be used; the message names the variable and what it accepts. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../models', import.meta.url));
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name}=${raw} is not usable: set it to an integer from ${min} `
+      + `to ${max}, or unset it for the default ${fallback}.`);
+  }
+  return value;
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  return raw === undefined || raw === '' ? fallback : raw;
+}
+
+/**
+ * Reads the configuration from `env`.
+ *
+ * @throws ConfigError naming the variable and the values it accepts
+ */
+export function loadConfig(env: Env = process.env): GpuServiceConfig {
+  const executionProvider = text(env, 'PIXLOOM_EXECUTION_PROVIDER', 'cpu').toLowerCase();
+  if (executionProvider !== 'cpu' && executionProvider !== 'cuda') {
+    throw new ConfigError(`PIXLOOM_EXECUTION_PROVIDER=${env.PIXLOOM_EXECUTION_PROVIDER} is not `
+      + 'usable: set it to "cpu" or "cuda".');
+  }
+  const logLevel = text(env, 'PIXLOOM_LOG_LEVEL', 'info').toLowerCase();
+  if (!isLogLevel(logLevel)) {
+    throw new ConfigError(`PIXLOOM_LOG_LEVEL=${env.PIXLOOM_LOG_LEVEL} is not usable: set it to `
+      + `one of ${LOG_LEVELS.join(', ')}.`);
+  }
+  const pixelBundle = text(env, 'PIXLOOM_PIXEL_BUNDLE', 'pixel-ref');
+  if (!/^[A-Za-z0-9._-]+$/.test(pixelBundle) || pixelBundle.startsWith('.')) {
+    throw new ConfigError(`PIXLOOM_PIXEL_BUNDLE=${pixelBundle} is not usable: set it to the `
+      + 'name of a bundle folder inside PIXLOOM_MODELS_DIR, such as "pixel-ref".');
+  }
+
+  const mib = 1024 * 1024;
+  const imageLimits: ImageLimits = {
+    maxBytes: integer(env, 'PIXLOOM_MAX_IMAGE_BYTES', DEFAULT_IMAGE_LIMITS.maxBytes, 1, 1024 * mib),
+    maxPixels: integer(env, 'PIXLOOM_MAX_IMAGE_PIXELS', DEFAULT_IMAGE_LIMITS.maxPixels, 1, 2 ** 30),
+  };
+  const maxBodyBytes = integer(env, 'PIXLOOM_MAX_BODY_BYTES', 16 * mib, 1024, 2048 * mib);
+  if (maxBodyBytes <= imageLimits.maxBytes) {
+    throw new ConfigError(`PIXLOOM_MAX_BODY_BYTES (${maxBodyBytes}) must be larger than `
+      + `PIXLOOM_MAX_IMAGE_BYTES (${imageLimits.maxBytes}): a request carries the image and `
+      + 'a frame header.');
+  }
+  const secret = env.PIXLOOM_GPU_SECRET?.trim() || null;
+  if (secret !== null && secret.length < 16) {
+    throw new ConfigError('PIXLOOM_GPU_SECRET is too short: use at least 16 characters (for '
+      + 'example `openssl rand -hex 32`), the same value the edge signs with.');
+  }
+
+  return {
+    host: text(env, 'PIXLOOM_GPU_HOST', '127.0.0.1'),
+    port: integer(env, 'PIXLOOM_GPU_PORT', 8790, 0, 65535),
+    modelsDir: text(env, 'PIXLOOM_MODELS_DIR', DEFAULT_MODELS_DIR),
+    pixelBundle,
+    executionProvider,
+    maxBodyBytes,
+    imageLimits,
+    maxQuestionChars: integer(env, 'PIXLOOM_MAX_QUESTION_CHARS', 1000, 1, 100_000),
+    maxQueue: integer(env, 'PIXLOOM_MAX_QUEUE', 32, 0, 100_000),
+    secret,
+    logLevel,
+  };
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { SerialQueue } from './serial-queue.js';
+
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('SerialQueue', () => {
+  it('runs calls one at a time, in order, past failures', async () => {
+    const queue = new SerialQueue(10);
+    const events: string[] = [];
+    const job = (name: string, ms: number, fail = false) => queue.run(async () => {
+      events.push(`start ${name}`);
+      await tick(ms);
+      events.push(`end ${name}`);
+      if (fail) throw new Error(name);
+      return name;
+    });
+    const results = await Promise.allSettled([job('a', 20), job('b', 5, true), job('c', 1)]);
+    expect(events).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(queue.size).toBe(0);
+  });
+
+  it('refuses calls beyond the waiting limit with UNAVAILABLE', async () => {
+    const queue = new SerialQueue(1);
+    const running = queue.run(() => tick(20));
+    const waiting = queue.run(() => tick(1));
+    await expect(queue.run(() => tick(1))).rejects.toMatchObject({
+      code: 'UNAVAILABLE', status: 503,
+    });
+    expect(queue.size).toBe(2);
+    await Promise.all([running, waiting]);
+    await expect(queue.run(async () => 7)).resolves.toBe(7);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * The gpu-service HTTP server (node:http; three routes do not need a router):
+ *
+ *   GET  /v2/health/live   200 while the process serves HTTP
+ *   GET  /v2/health/ready  200 once every bundle is loaded, 503 before
+ *   POST /v1/pixel/answer  the pixel pipeline, tensor frames in and out (shared/src/wire.ts)
+ *
+ * Errors are JSON `{ error: { code, message } }` with the code's status.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { PixloomError } from '../../shared/src/errors.js';
+import { FRAME_CONTENT_TYPE } from '../../shared/src/frame.js';
+import type { Logger } from '../../shared/src/logger.js';
+import { SignatureVerifier } from '../../shared/src/signing.js';
+import { HEALTH_LIVE_PATH, HEALTH_READY_PATH, PIXEL_ANSWER_PATH } from '../../shared/src/wire.js';
+import type { GpuServiceConfig } from './config.js';
+import { readBody } from './http/body.js';
+import { handlePixelAnswer } from './http/pixel-answer.js';
+import type { PixelEngine } from './http/pixel-engine.js';
+import { sendError, sendJson } from './http/respond.js';
+import { SerialQueue } from './http/serial-queue.js';
+
+const ROUTES: Record<string, string> = {
+  [HEALTH_LIVE_PATH]: 'GET',
+  [HEALTH_READY_PATH]: 'GET',
+  [PIXEL_ANSWER_PATH]: 'POST',
+};
+
+const WHY_REFUSED = {
+  unsigned: 'is not signed',
+  stale: 'has a timestamp too far from the service clock',
+  replayed: 'repeats the nonce of a call already served',
+  'bad-signature': 'has a signature made with another secret or over other bytes',
+} as const;
+
+const BODY_TYPES = new Set([FRAME_CONTENT_TYPE, 'application/octet-stream']);
+
+/** The HTTP server and what it serves; bundles are attached once they are loaded. */
+export class GpuServer {
+  readonly server: Server;
+  /** The pixel pipeline; null until its bundle is loaded. */
+  pixel: PixelEngine | null = null;
+  private readonly queue: SerialQueue;
+  private readonly verifier: SignatureVerifier | null;
+
+  constructor(private readonly config: GpuServiceConfig, private readonly logger: Logger) {
+    this.queue = new SerialQueue(config.maxQueue);
+    this.verifier = config.secret ? new SignatureVerifier(config.secret) : null;
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  /** Whether every configured bundle is loaded. */
+  get ready(): boolean {
+    return this.pixel !== null;
+  }
+
+  /** Starts listening; resolves with the base URL. */
+  listen(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.config.port, this.config.host, () => {
+        this.server.off('error', reject);
+        resolve(this.url);
+      });
+    });
+  }
+
+  /** The base URL, e.g. `http://127.0.0.1:8790` (the real port when configured with 0). */
+  get url(): string {
+    const { address, port } = this.server.address() as AddressInfo;
+    return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  }
+
+  /** Stops accepting calls, waits for running ones, then drops idle keep-alive sockets. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const header = req.headers['x-request-id'];
+    const requestId = typeof header === 'string' && /^[\w.:-]{1,100}$/.test(header)
+      ? header : randomUUID();
+    const logger = this.logger.child({ requestId });
+    const started = performance.now();
+    res.setHeader('x-request-id', requestId);
+    res.once('finish', () => logger.debug('served', {
+      method: req.method, path: req.url, status: res.statusCode,
+      ms: Math.round((performance.now() - started) * 100) / 100,
+    }));
+
+    try {
+      await this.route(req, res, requestId, logger);
+    } catch (error) {
+      sendError(res, error, requestId, logger);
+    }
+  }
+
+  private async route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    logger: Logger,
+  ): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://gpu-service').pathname;
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const allowed = ROUTES[path];
+    if (!allowed) {
+      throw new PixloomError('NOT_FOUND', `No route ${req.method} ${path}; the gpu-service serves `
+        + `GET ${HEALTH_LIVE_PATH}, GET ${HEALTH_READY_PATH} and POST ${PIXEL_ANSWER_PATH}.`);
+    }
+    if (method !== allowed) {
+      res.setHeader('allow', allowed === 'GET' ? 'GET, HEAD' : allowed);
+      throw new PixloomError('METHOD_NOT_ALLOWED', `${path} takes ${allowed}, not ${req.method}.`);
+    }
+
+    if (path === HEALTH_LIVE_PATH) {
+      sendJson(res, 200, { live: true });
+      return;
+    }
+    if (path === HEALTH_READY_PATH) {
+      if (!this.ready) throw this.notReady();
+      const bundles = [this.pixel!.manifest].map(({ name, kind, version }) => ({
+        name, kind, version,
+      }));
+      sendJson(res, 200, { ready: true, executionProvider: this.config.executionProvider, bundles });
+      return;
+    }
+
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (!BODY_TYPES.has(type)) {
+      throw new PixloomError('UNSUPPORTED_MEDIA_TYPE', `${path} reads a tensor frame: send the `
+        + `body with content-type ${FRAME_CONTENT_TYPE} (built with encodeFrame).`);
+    }
+    const body = await readBody(req, this.config.maxBodyBytes);
+    await this.authenticate(req, body);
+    if (!this.pixel) throw this.notReady();
+    await handlePixelAnswer({
+      engine: this.pixel,
+      queue: this.queue,
+      imageLimits: this.config.imageLimits,
+      maxQuestionChars: this.config.maxQuestionChars,
+    }, body, res, requestId, logger);
+  }
+
+  private notReady(): PixloomError {
+    return new PixloomError('UNAVAILABLE', 'The gpu-service is still loading its bundles; retry '
+      + `when GET ${HEALTH_READY_PATH} answers 200.`);
+  }
+
+  /** With a secret configured, only calls signed by the edge (shared/src/signing.ts) pass. */
+  private async authenticate(req: IncomingMessage, body: Uint8Array): Promise<void> {
+    if (!this.verifier) return;
+    const headers = {
+      get: (name: string) => {
+        const value = req.headers[name.toLowerCase()];
+        return typeof value === 'string' ? value : null;
+      },
+    };
+    const result = await this.verifier.verify(req.method ?? 'POST', req.url ?? '/', headers, body);
+    if (!result.ok) {
+      throw new PixloomError('UNAUTHENTICATED', `The call ${WHY_REFUSED[result.reason]}; sign `
+        + 'each call with signRequest (shared/src/signing.ts) and the secret set in '
+        + 'PIXLOOM_GPU_SECRET.');
+    }
+  }
+}
