@@ -25,7 +25,8 @@ describe('loadConfig', () => {
       PIXLOOM_PIXEL_BUNDLE: 'pixel-ref-lisa', PIXLOOM_EXECUTION_PROVIDER: 'CUDA',
       PIXLOOM_MAX_BODY_BYTES: '3000000', PIXLOOM_MAX_IMAGE_BYTES: '2000000',
       PIXLOOM_MAX_IMAGE_PIXELS: '1000000', PIXLOOM_MAX_QUESTION_CHARS: '200',
-      PIXLOOM_MAX_QUEUE: '0', PIXLOOM_GPU_SECRET: ' 0123456789abcdef0123 ', PIXLOOM_LOG_LEVEL: 'debug',
+      PIXLOOM_MAX_QUEUE: '0', PIXLOOM_GPU_SECRET: ' 0123456789abcdef0123 ',
+      PIXLOOM_LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
       host: '0.0.0.0', port: 8813, modelsDir: '/m', pixelBundle: 'pixel-ref-lisa',

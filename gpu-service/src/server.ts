@@ -128,7 +128,8 @@ export class GpuServer {
       const bundles = [this.pixel!.manifest].map(({ name, kind, version }) => ({
         name, kind, version,
       }));
-      sendJson(res, 200, { ready: true, executionProvider: this.config.executionProvider, bundles });
+      const executionProvider = this.config.executionProvider;
+      sendJson(res, 200, { ready: true, executionProvider, bundles });
       return;
     }
 
