@@ -1,0 +1,68 @@
+"""Training batches: pooled scenes with fresh questions, balanced over the question families."""
+import numpy as np
+import torch
+
+from preprocess import MEAN, STD
+from questions import FAMILIES, make_question
+
+
+def sample_example(rng, cfg, pool):
+    """(scene index, family, (question, answer, targets)) with the configured family weights."""
+    weights = np.array([cfg['family_weights'][f] for f in FAMILIES], float)
+    family = FAMILIES[rng.choice(len(FAMILIES), p=weights / weights.sum())]
+    while True:
+        index = int(rng.integers(0, len(pool)))
+        made = make_question(rng, pool.shapes[index], family)
+        if made is not None:
+            return index, family, made
+
+
+def normalise(pictures: np.ndarray, contents) -> torch.Tensor:
+    """uint8 [B, S, S, 3] pictures → normalised [B, 3, S, S], zero outside the content."""
+    x = torch.from_numpy(pictures).float().permute(0, 3, 1, 2) / 255.0
+    mean = torch.tensor(MEAN)[None, :, None, None]
+    std = torch.tensor(STD)[None, :, None, None]
+    x = (x - mean) / std
+    for b, (cw, ch) in enumerate(contents):
+        x[b, :, ch:, :] = 0
+        x[b, :, :, cw:] = 0
+    return x
+
+
+def make_batch(rng, cfg, vocab, pool, batch_size):
+    s = cfg['image_size']
+    per_target = cfg['answer'] == 'per-target'
+    group = len(vocab.group)
+    indices, seqs, q_lens, masks, owners, seg_pos, families = [], [], [], [], [], [], []
+    for b in range(batch_size):
+        index, family, (question, answer, targets) = sample_example(rng, cfg, pool)
+        indices.append(index)
+        q = vocab.encode_question(question)
+        a = vocab.encode_answer(answer, per_target)
+        seqs.append(q + a)
+        q_lens.append(len(q))
+        families.append(family)
+        starts = [len(q) + j for j, t in enumerate(a) if t == vocab.group[0]]
+        target_masks = pool.masks(index, targets)
+        if not per_target and targets:
+            target_masks = [np.any(np.stack(target_masks), 0)]
+        for start, m in zip(starts, target_masks):
+            masks.append(m.astype(np.float32))
+            owners.append(b)
+            seg_pos.append(list(range(start, start + group)))
+    n = max(len(x) for x in seqs)
+    ids = torch.full((batch_size, n), vocab.pad, dtype=torch.long)
+    labels = torch.full((batch_size, n), -100, dtype=torch.long)
+    for b, seq in enumerate(seqs):
+        ids[b, :len(seq)] = torch.tensor(seq)
+        # The logit at position j predicts token j+1; only answer tokens are learned.
+        labels[b, q_lens[b] - 1:len(seq) - 1] = torch.tensor(seq[q_lens[b]:])
+    return {
+        'pixel_values': normalise(pool.images[indices], [pool.contents[i] for i in indices]),
+        'input_ids': ids,
+        'labels': labels,
+        'masks': torch.from_numpy(np.stack(masks)) if masks else torch.zeros(0, s, s),
+        'owners': torch.tensor(owners, dtype=torch.long),
+        'seg_positions': torch.tensor(seg_pos, dtype=torch.long).reshape(len(owners), -1),
+        'families': families,
+    }
