@@ -23,8 +23,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export function toServiceError(error: unknown, requestId: string): PixloomError {
   if (isPixloomError(error)) return error;
   if (error instanceof FrameError) {
-    return new PixloomError('BAD_REQUEST', `The request body is not a valid pixloom frame `
-      + `(${error.message}); build it with encodeFrame from shared/src/frame.ts.`);
+    return new PixloomError('BAD_REQUEST', `The request body cannot be read (${error.message}); `
+      + 'build it with encodeFrame from shared/src/frame.ts.');
   }
   return new PixloomError('INTERNAL', `The gpu-service failed on this call (request id `
     + `${requestId}); retry it, and report the request id if it fails again.`);
