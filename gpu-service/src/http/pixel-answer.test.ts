@@ -226,8 +226,9 @@ describe('POST /v1/pixel/answer with pixel-ref', () => {
       method: 'POST', headers: { 'content-type': FRAME_CONTENT_TYPE }, body: 'not a frame',
     });
     expect(junk.status).toBe(400);
-    expect((await junk.json()).error.message).toBe('The request body cannot be read '
-      + '(not a pixloom frame (bad magic)); build it with encodeFrame from shared/src/frame.ts.');
+    const body = (await junk.json()) as { error: { message: string } };
+    expect(body.error.message).toBe('The request body cannot be read (not a pixloom frame '
+      + '(bad magic)); build it with encodeFrame from shared/src/frame.ts.');
   });
 
   it('applies the pixel limit before decoding', async () => {
