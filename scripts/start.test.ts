@@ -4,11 +4,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { edgeObjects, ManagedProcess, r2BucketName, seedLocalR2, WRANGLER_ENV } from './start.js';
+import { edgeObjects, r2BucketName, seedLocalR2, WRANGLER_ENV } from './start.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pixloom-seed-'));
 const modelsDir = join(dir, 'models');
@@ -61,8 +62,8 @@ async function getObject(key: string): Promise<Buffer> {
   ], { env: { ...process.env, ...WRANGLER_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: Buffer[] = [];
   child.stdout.on('data', (c: Buffer) => chunks.push(c));
-  const proc = new ManagedProcess('wrangler r2 get', child, null);
-  expect(await proc.exited).toBe(0);
+  const [code] = await once(child, 'exit');
+  expect(code).toBe(0);
   return Buffer.concat(chunks);
 }
 

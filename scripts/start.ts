@@ -33,22 +33,31 @@ export class ManagedProcess {
   exitStatus: number | string | null = null;
 
   constructor(readonly name: string, readonly child: ChildProcess, sink: LineSink) {
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line.trim() === '') continue;
-        this.tail.push(line);
-        if (this.tail.length > 40) this.tail.shift();
-        sink?.(line);
-      }
+    const lines = (stream: NodeJS.ReadableStream | null) => {
+      let partial = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        const parts = (partial + chunk).split('\n');
+        partial = parts.pop() ?? '';
+        for (const line of parts) this.line(line, sink);
+      });
+      stream?.on('end', () => this.line(partial, sink));
     };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
+    lines(child.stdout);
+    lines(child.stderr);
     this.exited = new Promise((done) => {
       child.once('exit', (code, signal) => {
         this.exitStatus = code ?? signal ?? 'unknown';
         done(this.exitStatus);
       });
     });
+  }
+
+  private line(line: string, sink: LineSink): void {
+    if (line.trim() === '') return;
+    this.tail.push(line);
+    if (this.tail.length > 40) this.tail.shift();
+    sink?.(line);
   }
 
   /** The last lines it printed. */
