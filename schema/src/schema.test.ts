@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildSchema, parse, type GraphQLResolveInfo, type OperationDefinitionNode,
-  type FragmentDefinitionNode, type FieldNode } from 'graphql';
+import { buildSchema, isObjectType, parse, type FieldNode, type FragmentDefinitionNode,
+  type GraphQLObjectType, type GraphQLResolveInfo, type OperationDefinitionNode }
+  from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { selectsAnyField } from './selection';
 import { checkSegmentRequest } from './types/root';
@@ -29,12 +30,19 @@ describe('printed schema', () => {
     expect(String(sdl.getMutationType()?.getFields().uploadImage.type)).toBe('Image!');
     expect(String(sdl.getSubscriptionType()?.getFields().segmentStream.type))
       .toBe('SegmentEvent!');
-    const mask = (sdl.getType('Segment') as { getFields(): Record<string, { args: unknown[] }> })
-      .getFields().mask;
-    expect(mask.args.map((a) => String((a as { name: string }).name)).sort())
+    const object = (name: string): GraphQLObjectType => {
+      const type = sdl.getType(name);
+      if (!isObjectType(type)) throw new Error(`${name} is not an object type`);
+      return type;
+    };
+    const mask = object('Segment').getFields().mask;
+    expect(mask.args.map((a) => a.name).sort())
       .toEqual(['format', 'height', 'threshold', 'width']);
-    expect(Object.keys((sdl.getType('Segmentation') as { getFields(): object }).getFields())
-      .sort()).toEqual(['answer', 'cached', 'id', 'imageId', 'model', 'segments', 'timings']);
+    expect(String(mask.type)).toBe('Mask!');
+    expect(Object.keys(object('Segmentation').getFields()).sort())
+      .toEqual(['answer', 'cached', 'id', 'imageId', 'model', 'segments', 'timings']);
+    expect(Object.keys(object('Segment').getFields()).sort())
+      .toEqual(['area', 'bbox', 'index', 'label', 'mask', 'score']);
   });
 });
 

@@ -1,0 +1,55 @@
+/**
+ * The pixloom edge Worker: GraphQL (and GraphiQL) at /graphql, rendered PNG masks under
+ * /masks/, a health check, and internal test routes when PIXLOOM_TEST_ROUTES is "1".
+ */
+import { createLogger } from '../../shared/src/logger';
+import { readConfig, type Env } from './env';
+import { pngMaskKey } from './pixel/keys';
+import { EdgePixelService } from './pixel/pixel-service';
+import { handleTestRoute, TEST_PREFIX } from './test-routes';
+import { edgeYoga, GRAPHQL_PATH } from './yoga';
+
+const MASKS_PATH = '/masks/';
+
+async function serveMask(env: Env, name: string): Promise<Response> {
+  if (!/^[\w.-]+\.png$/.test(name)) return new Response('Not found', { status: 404 });
+  const object = await env.BLOBS.get(pngMaskKey(name));
+  if (object === null) return new Response('Not found', { status: 404 });
+  return new Response(object.body, {
+    headers: {
+      'content-type': 'image/png',
+      'cache-control': 'public, max-age=31536000, immutable',
+      etag: object.httpEtag,
+    },
+  });
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const config = readConfig(env);
+    const logger = createLogger({ level: config.logLevel, fields: { service: 'edge' } });
+    const url = new URL(request.url);
+
+    if (url.pathname === GRAPHQL_PATH) {
+      const png = { bucket: env.BLOBS, baseUrl: `${url.origin}${MASKS_PATH}` };
+      const pixel = new EdgePixelService(env, config, png, logger);
+      const yoga = edgeYoga(logger);
+      // Same runtime object; the Workers and DOM typings each declare their own Request.
+      const graphqlRequest = request as unknown as Parameters<typeof yoga.handleRequest>[0];
+      return yoga.handleRequest(graphqlRequest, {
+        pixloom: { pixel, signal: request.signal },
+        waitUntil: (promise) => ctx.waitUntil(promise),
+      });
+    }
+    if (url.pathname.startsWith(MASKS_PATH) && request.method === 'GET') {
+      return serveMask(env, url.pathname.slice(MASKS_PATH.length));
+    }
+    if (url.pathname === '/health') {
+      return Response.json({ ok: true });
+    }
+    if (config.testRoutes && url.pathname.startsWith(TEST_PREFIX)) {
+      return handleTestRoute(request, env, config);
+    }
+    return new Response(`Not found. GraphQL and GraphiQL are at ${GRAPHQL_PATH}.`, { status: 404 });
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,40 @@
+/** The GraphQL server of the edge: graphql-yoga with the Pothos schema from schema/. */
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from '../../shared/src/logger';
+import type { PixloomContext } from '../../schema/src/context';
+import { schema } from '../../schema/src/schema';
+import { createMaskError } from './errors';
+import { graphiqlOptions, renderGraphiQL } from './graphiql';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** What each request brings to yoga (its second `fetch` argument). */
+export interface ServerContext {
+  pixloom: PixloomContext;
+  /** Keeps the isolate alive for work that outlives the response. */
+  waitUntil: (promise: Promise<unknown>) => void;
+}
+
+type EdgeYoga = YogaServerInstance<ServerContext, PixloomContext>;
+
+let yoga: EdgeYoga | null = null;
+
+/** The isolate's yoga server, created on first use (the logger of that first request is kept). */
+export function edgeYoga(logger: Logger): EdgeYoga {
+  yoga ??= createYoga<ServerContext, PixloomContext>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    landingPage: false,
+    graphiql: graphiqlOptions,
+    renderGraphiQL,
+    maskedErrors: { maskError: createMaskError(logger) },
+    logging: {
+      debug: (...args) => logger.debug('yoga', { args }),
+      info: (...args) => logger.info('yoga', { args }),
+      warn: (...args) => logger.warn('yoga', { args }),
+      error: (...args) => logger.error('yoga', { args }),
+    },
+    context: ({ pixloom }) => pixloom,
+  });
+  return yoga;
+}
