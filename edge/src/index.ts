@@ -38,7 +38,7 @@ export default {
       const graphqlRequest = request as unknown as Parameters<typeof yoga.handleRequest>[0];
       return yoga.handleRequest(graphqlRequest, {
         pixloom: { pixel, signal: request.signal },
-        waitUntil: (promise) => ctx.waitUntil(promise),
+        waitUntil: (work) => ctx.waitUntil(Promise.resolve(work)),
       });
     }
     if (url.pathname.startsWith(MASKS_PATH) && request.method === 'GET') {

@@ -12,7 +12,7 @@ export const GRAPHQL_PATH = '/graphql';
 export interface ServerContext {
   pixloom: PixloomContext;
   /** Keeps the isolate alive for work that outlives the response. */
-  waitUntil: (promise: Promise<unknown>) => void;
+  waitUntil: (work: Promise<unknown> | void) => void;
 }
 
 type EdgeYoga = YogaServerInstance<ServerContext, PixloomContext>;
