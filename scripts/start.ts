@@ -314,7 +314,7 @@ export async function waitUntil(
 }
 
 const ok = (url: string, init?: RequestInit) => async () =>
-  (await fetch(url, { ...init, signal: AbortSignal.timeout(5000) })).status === 200;
+  (await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) })).status === 200;
 
 export interface StackOptions {
   edgePort?: number;
@@ -346,27 +346,24 @@ export interface Stack {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { edgePort = 8787, gpuPort = 8790, sink, timeoutMs = 120_000 } = options;
+  const modelsDir = options.modelsDir ?? join(ROOT, 'gpu-service', 'models');
+  const persistTo = options.persistTo ?? join(ROOT, '.wrangler', 'state');
   const secret = options.sign === false ? undefined : localSecret();
   const gpuUrl = `http://127.0.0.1:${gpuPort}`;
   const edgeUrl = `http://127.0.0.1:${edgePort}`;
   const line = (name: 'gpu' | 'edge') => (sink ? (l: string) => sink(name, l) : null);
 
   const gpu = startGpuService({
-    port: gpuPort, modelsDir: options.modelsDir, secret, env: options.gpuEnv, sink: line('gpu'),
+    port: gpuPort, modelsDir, secret, env: options.gpuEnv, sink: line('gpu'),
   });
   let edge: ManagedProcess | null = null;
   const stop = async () => {
     await Promise.all([gpu.stop(), edge?.stop()]);
   };
   try {
-    await seedLocalR2({
-      modelsDir: options.modelsDir,
-      persistTo: options.persistTo,
-      sink: sink ? (l) => sink('seed', l) : null,
-    });
+    await seedLocalR2({ modelsDir, persistTo, sink: sink ? (l) => sink('seed', l) : null });
     edge = startEdge({
-      port: edgePort, gpuUrl, persistTo: options.persistTo, secret, vars: options.edgeVars,
-      sink: line('edge'),
+      port: edgePort, gpuUrl, persistTo, secret, vars: options.edgeVars, sink: line('edge'),
     });
     const graphql = { method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ __typename }' }) };
@@ -400,7 +397,13 @@ async function main(): Promise<void> {
 
   let stack: Stack;
   try {
-    stack = await startStack({ edgePort, gpuPort, sink });
+    stack = await startStack({
+      edgePort,
+      gpuPort,
+      modelsDir: process.env.PIXLOOM_MODELS_DIR || undefined,
+      persistTo: process.env.PIXLOOM_STATE_DIR || undefined,
+      sink,
+    });
   } catch (error) {
     console.error(`pixloom did not start: ${(error as Error).message}`);
     process.exit(1);
