@@ -1,15 +1,18 @@
 /**
  * Seeding the local R2 for the edge, with a small bundle folder made here (its "graphs" are
- * plain bytes: seeding copies files, it does not run them) and wrangler's real local storage.
+ * plain bytes: seeding copies files, it does not run them) and wrangler's real local storage;
+ * then the whole local stack as `npm start` runs it, with the shipped bundles.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { edgeObjects, r2BucketName, seedLocalR2, WRANGLER_ENV } from './start.js';
+import {
+  edgeObjects, r2BucketName, seedLocalR2, startStack, WRANGLER_ENV,
+} from './start.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pixloom-seed-'));
 const modelsDir = join(dir, 'models');
@@ -120,5 +123,49 @@ describe('seeding the local R2', () => {
     ]);
     const manifest = JSON.parse((await getObject('models/tiny-pixel/manifest.json')).toString());
     expect(manifest.version).toBe('2026-12-05.1');
+  });
+});
+
+describe('startStack', () => {
+  it('starts both processes, signs the edge calls, and stops both', async () => {
+    const modelsDirShipped = process.env.PIXLOOM_MODELS_DIR
+      ?? join(import.meta.dirname, '..', 'gpu-service', 'models');
+    const lines: string[] = [];
+    const stack = await startStack({
+      edgePort: 8816,
+      gpuPort: 8817,
+      modelsDir: modelsDirShipped,
+      persistTo: join(dir, 'stack-state'),
+      sink: (name, line) => lines.push(`${name}: ${line}`),
+    });
+    try {
+      expect(stack.graphqlUrl).toBe('http://127.0.0.1:8816/graphql');
+      expect(stack.gpuUrl).toBe('http://127.0.0.1:8817');
+      expect(lines).toContain('seed: put pixloom-models/models/pixel-ref/manifest.json');
+
+      const ready = await fetch(`${stack.gpuUrl}/v2/health/ready`);
+      expect(ready.status).toBe(200);
+      // The gpu-service got a secret: an unsigned call is refused.
+      const unsigned = await fetch(`${stack.gpuUrl}/v1/pixel/answer`, {
+        method: 'POST', headers: { 'content-type': 'application/x-pixloom-frame' }, body: 'x',
+      });
+      expect(unsigned.status).toBe(401);
+
+      const res = await fetch(stack.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
+      expect(existsSync(join(dir, 'edge-8816.secrets.env'))).toBe(true);
+    } finally {
+      await stack.stop();
+    }
+    expect(stack.gpu.exitStatus).toBe(0);
+    expect(stack.edge.exitStatus).not.toBeNull();
+    await expect(fetch(stack.gpuUrl)).rejects.toThrow();
+    await expect(fetch(stack.graphqlUrl)).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(join(dir, 'edge-8816.secrets.env'))).toBe(false);
   });
 });
