@@ -8,7 +8,9 @@ function mask(rows: string[]): BinaryMask {
   const height = rows.length;
   const width = rows[0].length;
   const data = new Uint8Array(width * height);
-  rows.forEach((row, y) => [...row].forEach((c, x) => { data[y * width + x] = c === '1' ? 1 : 0; }));
+  rows.forEach((row, y) => [...row].forEach((c, x) => {
+    data[y * width + x] = c === '1' ? 1 : 0;
+  }));
   return { data, width, height };
 }
 
@@ -66,7 +68,10 @@ describe('COCO RLE', () => {
 
   it('round-trips random masks and agrees with a brute-force area and bbox', () => {
     let seed = 7;
-    const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
     for (let n = 0; n < 200; n++) {
       const width = 1 + Math.floor(rand() * 40);
       const height = 1 + Math.floor(rand() * 40);
@@ -79,7 +84,9 @@ describe('COCO RLE', () => {
       data.forEach((v, i) => {
         if (!v) return;
         const x = i % width; const y = Math.floor(i / width);
-        area++; x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+        area++;
+        x0 = Math.min(x0, x); y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x); y1 = Math.max(y1, y);
       });
       expect(rleArea(rle)).toBe(area);
       expect(rleBbox(rle)).toEqual(area ? [x0, y0, x1 - x0 + 1, y1 - y0 + 1] : [0, 0, 0, 0]);

@@ -6,15 +6,22 @@ from preprocess import MEAN, STD
 from questions import FAMILIES, make_question
 
 
-def sample_example(rng, cfg, pool):
-    """(scene index, family, (question, answer, targets)) with the configured family weights."""
+def sample_family(rng, cfg):
     weights = np.array([cfg['family_weights'][f] for f in FAMILIES], float)
-    family = FAMILIES[rng.choice(len(FAMILIES), p=weights / weights.sum())]
-    while True:
-        index = int(rng.integers(0, len(pool)))
+    return FAMILIES[rng.choice(len(FAMILIES), p=weights / weights.sum())]
+
+
+def sample_examples(rng, cfg, pool, count):
+    """`count` (scene index, family, (question, answer, targets)) about one scene, families drawn
+    with the configured weights (a family the scene cannot host is drawn again)."""
+    index = int(rng.integers(0, len(pool)))
+    out = []
+    while len(out) < count:
+        family = sample_family(rng, cfg)
         made = make_question(rng, pool.shapes[index], family)
         if made is not None:
-            return index, family, made
+            out.append((index, family, made))
+    return out
 
 
 def normalise(pictures: np.ndarray, contents) -> torch.Tensor:
@@ -30,13 +37,23 @@ def normalise(pictures: np.ndarray, contents) -> torch.Tensor:
 
 
 def make_batch(rng, cfg, vocab, pool, batch_size):
+    """`batch_size` question sequences over batch_size / questions_per_scene scenes: the image
+    is encoded once and read by each of its questions."""
     s = cfg['image_size']
+    per_scene = cfg.get('questions_per_scene', 1)
     per_target = cfg['answer'] == 'per-target'
     group = len(vocab.group)
-    indices, seqs, q_lens, masks, owners, seg_pos, families = [], [], [], [], [], [], []
-    for b in range(batch_size):
-        index, family, (question, answer, targets) = sample_example(rng, cfg, pool)
-        indices.append(index)
+    examples = []
+    while len(examples) < batch_size:
+        examples += sample_examples(rng, cfg, pool, per_scene)
+    examples = examples[:batch_size]
+    indices = []
+    image_of = []
+    seqs, q_lens, masks, owners, seg_pos, families = [], [], [], [], [], []
+    for b, (index, family, (question, answer, targets)) in enumerate(examples):
+        if b % per_scene == 0:
+            indices.append(index)
+        image_of.append(len(indices) - 1)
         q = vocab.encode_question(question)
         a = vocab.encode_answer(answer, per_target)
         seqs.append(q + a)
@@ -59,6 +76,7 @@ def make_batch(rng, cfg, vocab, pool, batch_size):
         labels[b, q_lens[b] - 1:len(seq) - 1] = torch.tensor(seq[q_lens[b]:])
     return {
         'pixel_values': normalise(pool.images[indices], [pool.contents[i] for i in indices]),
+        'image_index': torch.tensor(image_of, dtype=torch.long),
         'input_ids': ids,
         'labels': labels,
         'masks': torch.from_numpy(np.stack(masks)) if masks else torch.zeros(0, s, s),

@@ -15,6 +15,10 @@ def conv_block(cin, cout, stride):
                          nn.Conv2d(cout, cout, 3, 1, 1), nn.GroupNorm(8, cout), nn.GELU())
 
 
+def neck(cin, c):
+    return nn.Sequential(nn.Conv2d(cin, c, 1), nn.GroupNorm(8, c), nn.Conv2d(c, c, 3, 1, 1))
+
+
 class EncoderBlock(nn.Module):
     def __init__(self, dim, heads):
         super().__init__()
@@ -43,8 +47,8 @@ class ImageEncoder(nn.Module):
         self.blocks = nn.ModuleList(EncoderBlock(w, cfg['encoder_heads'])
                                     for _ in range(cfg['encoder_layers']))
         self.norm = nn.LayerNorm(w)
-        self.neck1 = nn.Sequential(nn.Conv2d(64, c, 1), nn.GroupNorm(8, c), nn.Conv2d(c, c, 3, 1, 1))
-        self.neck0 = nn.Sequential(nn.Conv2d(w, c, 1), nn.GroupNorm(8, c), nn.Conv2d(c, c, 3, 1, 1))
+        self.neck1 = neck(64, c)
+        self.neck0 = neck(w, c)
         # Pooling k×k cells keeps each cell's features (a patch merge), then Linear-GELU-Linear.
         self.pool = cfg['image_token_pool']
         d = cfg['hidden']

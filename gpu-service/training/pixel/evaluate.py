@@ -31,8 +31,17 @@ def load_model(checkpoint):
     return model.eval(), vocab, cfg
 
 
-def normalise_answer(text):
-    return ' '.join(split_words(text.replace('{seg}', ' {seg} ')))
+def exact_answer(words, reference, single):
+    """Same words (codebook groups aside) and the same groups: one per target, or for the
+    single-[SEG] form one group whenever the reference has targets."""
+    if reference is None:
+        return False
+    ref = split_words(reference.replace('{seg}', ' '))
+    ref_groups = reference.count('{seg}')
+    got = [w for w in words if w != '{seg}']
+    groups = words.count('{seg}')
+    same_groups = (groups > 0) == (ref_groups > 0) if single else groups == ref_groups
+    return got == ref and same_groups
 
 
 def evaluate(model, vocab, cfg, records, limit=None):
@@ -42,13 +51,13 @@ def evaluate(model, vocab, cfg, records, limit=None):
         h, w = image.shape[:2]
         tokens, f0, f1, content = encode(model, image, cfg['image_size'])
         families = rec.get('question_families') or ['unknown'] * len(rec['questions'])
-        for q, family, truth, text in zip(rec['questions'], families, rec['answers'],
-                                          rec.get('text_answers') or [None] * len(rec['questions'])):
+        texts = rec.get('text_answers') or [None] * len(rec['questions'])
+        for q, family, truth, text in zip(rec['questions'], families, rec['answers'], texts):
             words, labels, seg = answer(model, vocab, tokens, q, cfg['max_answer_tokens'])
             preds, _ = decode_masks(model, seg, f0, f1, content, w, h)
             gts = [instance_mask(t, h, w) for t in truth]
             giou, inter, union = score_question(preds, gts)
-            exact = text is not None and normalise_answer(' '.join(words)) == normalise_answer(text)
+            exact = exact_answer(words, text, cfg['answer'] == 'single')
             tally.add(family, len(gts), giou, inter, union, exact, len(preds))
     return tally.report()
 

@@ -19,7 +19,8 @@ class CausalSelfAttention(nn.Module):
 
     def forward(self, x, past_k, past_v, bias):
         b, n, d = x.shape
-        q, k, v = self.qkv(x).reshape(b, n, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        qkv = self.qkv(x).reshape(b, n, 3, self.heads, self.head_dim)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
         k = torch.cat([past_k, k], 2)
         v = torch.cat([past_v, v], 2)
         att = (q @ k.transpose(-1, -2)) / math.sqrt(self.head_dim) + bias
@@ -50,6 +51,11 @@ class PixelLanguageModel(nn.Module):
         self.embed = nn.Embedding(vocab_size, d)
         self.pos = nn.Embedding(cfg['max_positions'], d)
         self.image_type = nn.Parameter(torch.zeros(d))
+        # Recency bias (ALiBi) on some heads: they start out reading the last few words, which
+        # is what a codebook token needs (its target's name); heads with slope 0 read anything.
+        slopes = list(cfg.get('lm_recency_slopes', [])) + [0.0] * self.heads
+        self.register_buffer('slopes', torch.tensor(slopes[:self.heads])[:, None, None],
+                             persistent=False)
         self.blocks = nn.ModuleList(Block(d, self.heads) for _ in range(self.layers))
         self.norm = nn.LayerNorm(d)
         self.head = nn.Linear(d, vocab_size, bias=False)
@@ -76,8 +82,9 @@ class PixelLanguageModel(nn.Module):
         q_pos = torch.arange(n, device=x.device) + past
         x = x + self.pos(q_pos)
         k_pos = torch.arange(past + n, device=x.device)
-        bias = (k_pos[None, :] > q_pos[:, None]).float() * -1e4
-        bias = bias[None, None]
+        distance = (q_pos[:, None] - k_pos[None, :]).float()
+        bias = (distance < 0).float() * -1e4 - self.slopes * distance.clamp(min=0)
+        bias = bias[None]
         if pad_mask is not None:
             bias = bias + pad_mask[:, None, None, :].float() * -1e4
         keys, values = [], []

@@ -24,6 +24,8 @@ class PixelLM(nn.Module):
 
     def forward(self, batch):
         image_tokens, f0, f1 = self.encoder(batch['pixel_values'])
+        image_index = batch['image_index']
+        image_tokens = image_tokens[image_index]
         b = image_tokens.shape[0]
         keys, values = self.lm.empty_past(b, image_tokens)
         logits, hidden, _, _ = self.lm(image_tokens, batch['input_ids'], keys, values)
@@ -37,7 +39,8 @@ class PixelLM(nn.Module):
             out['loss'] = ce
             return out
         seg_hidden = hidden[owners[:, None], ti + batch['seg_positions']]     # [T, L*N, d]
-        mask_logits, scores, mask0 = self.decoder(seg_hidden, f0[owners], f1[owners])
+        images = image_index[owners]
+        mask_logits, scores, mask0 = self.decoder(seg_hidden, f0[images], f1[images])
         target = batch['masks']
         bce = F.binary_cross_entropy_with_logits(mask_logits, target)
         dice = dice_loss(mask_logits, target)

@@ -69,8 +69,10 @@ class LevelDecoder(nn.Module):
     def forward(self, prompt, features):
         t, c, h, w = features.shape
         image = features.flatten(2).transpose(1, 2)
-        tokens = torch.cat([self.score_token.expand(t, 1, c), self.mask_token.expand(t, 1, c),
-                            prompt[:, None]], 1)
+        # The prompt also seeds the mask token and skips to the hypernetwork, so the mask can
+        # follow the prompt from the first step while the attention layers learn to refine it.
+        tokens = torch.cat([self.score_token.expand(t, 1, c),
+                            self.mask_token.expand(t, 1, c) + prompt[:, None], prompt[:, None]], 1)
         pe = tokens
         pe_img = self.image_pe.expand(t, -1, -1)
         for block in self.blocks:
@@ -80,7 +82,7 @@ class LevelDecoder(nn.Module):
         up = image.reshape(t, h, w, c)
         for layer in self.upscale:
             up = F.gelu(subpixel(layer(up)))
-        weights = self.hyper(tokens[:, 1])
+        weights = self.hyper(tokens[:, 1] + prompt)
         th, tw = up.shape[1], up.shape[2]
         masks = (up.reshape(t, th * tw, -1) @ weights[:, :, None]).reshape(t, th, tw)
         return masks, self.score_head(tokens[:, 0])[:, 0]

@@ -46,7 +46,8 @@ T_SMALLER = (
 )
 T_SPATIAL = {
     'left': ('the shapes left of the {c} {k}', 'what is to the left of the {c} {k} ?',
-             'find everything left of the {c} {k}', 'segment the objects to the left of the {c} {k}',
+             'find everything left of the {c} {k}',
+             'segment the objects to the left of the {c} {k}',
              'which shapes are left of the {c} {k} ?'),
     'right': ('the shapes right of the {c} {k}', 'what is to the right of the {c} {k} ?',
               'find everything right of the {c} {k}',
@@ -65,13 +66,16 @@ T_COUNT_COLOUR = ('how many {c} shapes are there ?', 'count the {c} objects',
                   'how many {c} things can you see ?')
 
 
-def answer_text(shapes, targets, prefix: str = '') -> str:
-    """`[prefix] colour kind {seg} , colour kind {seg} .` with targets sorted left to right."""
+def answer_text(shapes, targets, count: bool = False) -> str:
+    """`colour kind {seg} , colour kind {seg} .` with targets sorted left to right; counting
+    answers end with the number (`, two in all .`), said after the targets are listed."""
     if not targets:
         return NONE_ANSWER
     order = sorted(targets, key=lambda i: shapes[i].cx)
     body = ' , '.join(f'{shapes[i].label} {SEG}' for i in order)
-    return f'{prefix}{body} .'
+    if count:
+        return f'{body} , {NUMBERS[len(targets)]} in all .'
+    return f'{body} .'
 
 
 def ordered(shapes, targets):
@@ -151,7 +155,7 @@ def make_question(rng: np.random.Generator, shapes, family: str):
             q = _pick(rng, T_COUNT_COLOUR).format(c=c)
             targets = [i for i in range(n) if shapes[i].colour == c]
         targets = ordered(shapes, targets)
-        return q, answer_text(shapes, targets, f'{NUMBERS[len(targets)]} : '), targets
+        return q, answer_text(shapes, targets, count=True), targets
     elif family == 'none':
         return _none_question(rng, shapes)
     else:
@@ -197,5 +201,5 @@ def all_texts():
             'ks': ' '.join(PLURAL.values()),
             's': ' '.join(w for ws in SIZE_WORDS.values() for w in ws)}
     texts = [t.format(**fill) for t in texts]
-    texts += [NONE_ANSWER, ' '.join(NUMBERS), ': , .', ' '.join(SIZE_NAMES)]
+    texts += [NONE_ANSWER, ' '.join(NUMBERS), 'in all , .', ' '.join(SIZE_NAMES)]
     return texts

@@ -59,4 +59,5 @@ def bbox(mask: np.ndarray):
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
         return [0, 0, 0, 0]
-    return [int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)]
+    x0, y0 = int(xs.min()), int(ys.min())
+    return [x0, y0, int(xs.max()) - x0 + 1, int(ys.max()) - y0 + 1]

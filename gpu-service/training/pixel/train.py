@@ -14,8 +14,22 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-import torch
+
+
+def _threads_from_argv(default='2'):
+    """--threads N, read before numpy and torch load: Debian's torch calls a generic BLAS that
+    OpenBLAS serves, and OpenBLAS takes its thread count from the environment only."""
+    args = sys.argv
+    for i, a in enumerate(args[:-1]):
+        if a == '--threads':
+            return args[i + 1]
+    return default
+
+
+os.environ.setdefault('OPENBLAS_NUM_THREADS', _threads_from_argv())
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
