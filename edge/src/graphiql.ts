@@ -3,7 +3,8 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 /** The operation GraphiQL opens with. */
-export const EXAMPLE_OPERATION = `# pixloom: ask about an image; every object the answer names gets its own mask.
+export const EXAMPLE_OPERATION = `# pixloom: ask about an image; every object the answer
+# names gets its own mask.
 #
 # 1. Upload an image. GraphiQL cannot send files, so use curl (multipart request):
 #

@@ -9,7 +9,8 @@ import { selectsAnyField } from './selection';
 import { checkSegmentRequest } from './types/root';
 import { checkMaskRequest } from './types/segment';
 
-const committed = readFileSync(fileURLToPath(new URL('../schema.graphql', import.meta.url)), 'utf8');
+const committed = readFileSync(fileURLToPath(new URL('../schema.graphql', import.meta.url)),
+  'utf8');
 
 describe('printed schema', () => {
   it('matches schema/schema.graphql (run npx tsx schema/src/print-schema.ts after a change)',

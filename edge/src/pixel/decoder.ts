@@ -33,17 +33,11 @@ export interface DecoderOutputs {
 export class PixelDecoder {
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(
+  constructor(
     private readonly session: ort.InferenceSession,
     readonly manifest: BundleManifest,
     readonly maskSize: number,
   ) {}
-
-  /** Reads the bundle's decoder graph from R2 (checking its SHA-256) and creates the session. */
-  static async load(models: R2Bucket, bundle: DecoderBundle): Promise<PixelDecoder> {
-    const bytes = await readGraph(models, bundle.manifest, bundle.graph);
-    return new PixelDecoder(await createSession(bytes), bundle.manifest, bundle.maskSize);
-  }
 
   get version(): string {
     return this.manifest.version;
@@ -76,36 +70,46 @@ export class PixelDecoder {
   }
 }
 
-const decoders = new Map<string, Promise<PixelDecoder>>();
+// Workers tie I/O to the request that started it: a promise waiting on another request's R2
+// read never settles once that request is over. So only settled values are shared between
+// requests; each request does its own reads, and only the CPU-bound session creation (which
+// starts onnxruntime-web's WebAssembly once) is shared while it runs.
+const decoders = new Map<string, PixelDecoder>();
+const creating = new Map<string, Promise<ort.InferenceSession>>();
 
-/**
- * The isolate's decoder for this bundle version, created once. A failed load is forgotten so the
- * next call retries.
- */
-export function pixelDecoder(models: R2Bucket, bundle: DecoderBundle): Promise<PixelDecoder> {
+/** The isolate's decoder for this bundle version, created once (on first use). */
+export async function pixelDecoder(models: R2Bucket, bundle: DecoderBundle): Promise<PixelDecoder> {
   const key = `${bundle.manifest.name}@${bundle.manifest.version}`;
-  let decoder = decoders.get(key);
-  if (!decoder) {
-    decoder = PixelDecoder.load(models, bundle);
-    decoders.set(key, decoder);
-    decoder.catch(() => decoders.delete(key));
+  const ready = decoders.get(key);
+  if (ready) return ready;
+
+  let session = creating.get(key);
+  if (!session) {
+    const bytes = await readGraph(models, bundle.manifest, bundle.graph);
+    session = creating.get(key) ?? createSession(bytes);
+    creating.set(key, session);
   }
-  return decoder;
+  try {
+    const decoder = decoders.get(key)
+      ?? new PixelDecoder(await session, bundle.manifest, bundle.maskSize);
+    decoders.set(key, decoder);
+    return decoder;
+  } finally {
+    creating.delete(key);
+  }
 }
 
 const MANIFEST_TTL_MS = 30_000;
-const bundles = new Map<string, { at: number; bundle: Promise<DecoderBundle> }>();
+const bundles = new Map<string, { at: number; bundle: DecoderBundle }>();
 
 /**
  * The manifest the edge serves for `name`, read from R2 at most every 30 s per isolate, so a
  * warm request costs no R2 read for it while a reseeded bundle is picked up soon.
  */
-export function currentBundle(models: R2Bucket, name: string): Promise<DecoderBundle> {
-  const now = Date.now();
+export async function currentBundle(models: R2Bucket, name: string): Promise<DecoderBundle> {
   const hit = bundles.get(name);
-  if (hit && now - hit.at < MANIFEST_TTL_MS) return hit.bundle;
-  const bundle = readDecoderBundle(models, name);
-  bundles.set(name, { at: now, bundle });
-  bundle.catch(() => bundles.delete(name));
+  if (hit && Date.now() - hit.at < MANIFEST_TTL_MS) return hit.bundle;
+  const bundle = await readDecoderBundle(models, name);
+  bundles.set(name, { at: Date.now(), bundle });
   return bundle;
 }

@@ -26,7 +26,8 @@ describe('readFrames', () => {
   const body = lengthPrefixed([
     encodeFrame({ type: 'token', text: 'two' }),
     encodeFrame({ type: 'token', text: 'squares' }),
-    encodeFrame({ type: 'result' }, [tensor('seg_hidden', new Float32Array([1, -2, 3.5]), [1, 1, 3])]),
+    encodeFrame({ type: 'result' },
+      [tensor('seg_hidden', new Float32Array([1, -2, 3.5]), [1, 1, 3])]),
   ]);
 
   it('yields every frame whatever the chunk boundaries', async () => {

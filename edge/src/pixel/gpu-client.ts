@@ -37,7 +37,9 @@ export interface AnswerResult {
   features: ImageFeatures | null;
 }
 
-export type AnswerEvent = { type: 'token'; text: string } | { type: 'result'; result: AnswerResult };
+export type AnswerEvent =
+  | { type: 'token'; text: string }
+  | { type: 'result'; result: AnswerResult };
 
 /** Codes of the gpu-service that describe the caller's input, passed on to the client. */
 const CLIENT_CODES: ReadonlySet<string> = new Set<ErrorCode>([

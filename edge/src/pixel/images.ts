@@ -24,11 +24,6 @@ export class ImageStore {
    * @throws PixloomError `IMAGE_TOO_LARGE`, `UNSUPPORTED_IMAGE` or `BAD_IMAGE`
    */
   async ingest(file: File): Promise<{ image: ImageRecord; bytes: Uint8Array }> {
-    if (file.size > this.limits.maxBytes) {
-      const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
-      throw new PixloomError('IMAGE_TOO_LARGE', `The image file has ${mib(file.size)}; send at `
-        + `most ${mib(this.limits.maxBytes)} (compress or downscale it first).`);
-    }
     const bytes = new Uint8Array(await file.arrayBuffer());
     const info = inspectImage(bytes, this.limits);
     const id = await sha256Hex(bytes);

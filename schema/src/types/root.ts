@@ -51,7 +51,7 @@ builder.queryType({
     }),
     segment: t.field({
       type: SegmentationRef,
-      description: 'Answers a question about an image and ties each object the answer names '
+      description: 'Answers a question about an image and ties each object the answer names\n'
         + 'to its own mask. Give exactly one of image (multipart upload) and imageId.',
       args: {
         image: t.arg({ type: 'File', description: 'The image file (PNG, JPEG or WebP).' }),
@@ -79,7 +79,7 @@ builder.subscriptionType({
   fields: (t) => ({
     segmentStream: t.field({
       type: SegmentEventUnion,
-      description: 'segment as a stream: answer tokens as they are generated, then each '
+      description: 'segment as a stream: answer tokens as they are generated, then each\n'
         + 'segment as soon as its mask is decoded, then the whole segmentation.',
       args: {
         image: t.arg({ type: 'File' }),

@@ -34,7 +34,7 @@ export function checkMaskRequest(request: MaskRequest): MaskRequest {
 }
 
 export const SegmentRef = builder.objectRef<SegmentRecord>('Segment').implement({
-  description: 'One object named by the answer. Its mask is decoded at the edge only when '
+  description: 'One object named by the answer. Its mask is decoded at the edge only when\n'
     + 'mask, bbox, area or score is selected.',
   fields: (t) => ({
     index: t.exposeInt('index', { description: 'Position of the object in the answer.' }),
