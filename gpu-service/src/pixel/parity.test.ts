@@ -1,10 +1,12 @@
 /**
  * ONNX vs PyTorch: every graph of each committed pixel bundle replays the inputs that export
  * recorded and must match PyTorch's outputs. Measured at export: max |diff| ≈ 2e-6 or less on
- * every output (image features, logits, hidden states, KV cache, mask logits).
+ * every output (image features, logits, hidden states, KV cache, mask logits). The pixel
+ * decoder, which runs at the edge, must also run in onnxruntime-web (WASM, one thread).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { loadBundle } from '../bundle.js';
 import { checkParity } from './parity.js';
@@ -12,9 +14,17 @@ import { checkParity } from './parity.js';
 const MODELS = join(import.meta.dirname, '..', '..', 'models');
 const TOLERANCE = 1e-4;
 
+interface Stored { name: string; dims: number[]; data: string }
+
+function float32(t: Stored): Float32Array {
+  return new Float32Array(new Uint8Array(Buffer.from(t.data, 'base64')).buffer);
+}
+
 describe.each(['pixel-ref', 'pixel-ref-lisa'])('%s graph parity', (name) => {
   const dir = join(MODELS, name);
-  it.skipIf(!existsSync(join(dir, 'manifest.json')))('matches PyTorch within 1e-4', async () => {
+  const present = existsSync(join(dir, 'manifest.json'));
+
+  it.skipIf(!present)('matches PyTorch within 1e-4 in onnxruntime-node', async () => {
     const results = await checkParity(await loadBundle(dir));
     expect(results.map((r) => r.file)).toEqual([
       'image_encoder.json', 'lm_step_decode.json', 'lm_step_prefill.json', 'pixel_decoder.json',
@@ -24,5 +34,26 @@ describe.each(['pixel-ref', 'pixel-ref-lisa'])('%s graph parity', (name) => {
         expect(diff, `${r.file} ${output}`).toBeLessThan(TOLERANCE);
       }
     }
+  });
+
+  it.skipIf(!present)('runs the pixel decoder in onnxruntime-web within 1e-4', async () => {
+    ortWeb.env.wasm.numThreads = 1;
+    const session = await ortWeb.InferenceSession.create(
+      readFileSync(join(dir, 'pixel_decoder.onnx')), { executionProviders: ['wasm'] });
+    const c = JSON.parse(readFileSync(join(dir, 'parity', 'pixel_decoder.json'), 'utf8')) as {
+      inputs: Stored[]; outputs: Stored[];
+    };
+    const feeds: Record<string, ortWeb.Tensor> = {};
+    for (const t of c.inputs) feeds[t.name] = new ortWeb.Tensor('float32', float32(t), t.dims);
+    const out = await session.run(feeds);
+    for (const t of c.outputs) {
+      const want = float32(t);
+      const got = out[t.name].data as Float32Array;
+      expect(out[t.name].dims).toEqual(t.dims);
+      let diff = 0;
+      for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(got[i] - want[i]));
+      expect(diff, t.name).toBeLessThan(TOLERANCE);
+    }
+    await session.release();
   });
 });

@@ -4,6 +4,24 @@ import torch
 
 from preprocess import MEAN, STD
 from questions import FAMILIES, make_question
+from world import COLOURS, KINDS, SIZE_NAMES
+
+COLOUR_INDEX = {c: i for i, c in enumerate(COLOURS)}
+KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
+OBJECT_CLASSES = len(COLOURS) * len(KINDS) * len(SIZE_NAMES)
+
+
+def object_grid(shapes, grid: int, size: int) -> np.ndarray:
+    """[grid*grid, classes] multi-hot: which (colour, kind, size) has its centre in each image
+    token's cell. Training-only target for the auxiliary head on the image tokens."""
+    out = np.zeros((grid * grid, OBJECT_CLASSES), np.float32)
+    cell = size / grid
+    for s in shapes:
+        gx = min(int(s.cx / cell), grid - 1)
+        gy = min(int(s.cy / cell), grid - 1)
+        k = (COLOUR_INDEX[s.colour] * len(KINDS) + KIND_INDEX[s.kind]) * len(SIZE_NAMES) + s.size
+        out[gy * grid + gx, k] = 1
+    return out
 
 
 def sample_family(rng, cfg):
@@ -74,8 +92,11 @@ def make_batch(rng, cfg, vocab, pool, batch_size):
         ids[b, :len(seq)] = torch.tensor(seq)
         # The logit at position j predicts token j+1; only answer tokens are learned.
         labels[b, q_lens[b] - 1:len(seq) - 1] = torch.tensor(seq[q_lens[b]:])
+    grid = s // 8 // cfg['image_token_pool']
     return {
         'pixel_values': normalise(pool.images[indices], [pool.contents[i] for i in indices]),
+        'object_grid': torch.from_numpy(np.stack([object_grid(pool.shapes[i], grid, s)
+                                                  for i in indices])),
         'image_index': torch.tensor(image_of, dtype=torch.long),
         'input_ids': ids,
         'labels': labels,

@@ -3,6 +3,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from data import OBJECT_CLASSES
 from encoder import ImageEncoder
 from lm import PixelLanguageModel
 from pixel_decoder import PixelDecoder
@@ -21,9 +22,14 @@ class PixelLM(nn.Module):
         self.encoder = ImageEncoder(cfg)
         self.lm = PixelLanguageModel(cfg, vocab_size)
         self.decoder = PixelDecoder(cfg)
+        # Training only (not exported): image tokens predict which objects sit in their cell,
+        # standing in for the pretrained vision tower a full-size PixelLM starts from.
+        self.object_head = nn.Linear(cfg['hidden'], OBJECT_CLASSES)
 
     def forward(self, batch):
         image_tokens, f0, f1 = self.encoder(batch['pixel_values'])
+        objects = F.binary_cross_entropy_with_logits(self.object_head(image_tokens),
+                                                     batch['object_grid'])
         image_index = batch['image_index']
         image_tokens = image_tokens[image_index]
         b = image_tokens.shape[0]
@@ -33,10 +39,11 @@ class PixelLM(nn.Module):
         text_logits = logits[:, ti:]
         ce = F.cross_entropy(text_logits.reshape(-1, text_logits.shape[-1]),
                              batch['labels'].reshape(-1), ignore_index=-100)
-        out = {'ce': ce}
+        w = self.cfg['loss_weights']
+        out = {'ce': ce, 'objects': objects}
         owners = batch['owners']
         if len(owners) == 0:
-            out['loss'] = ce
+            out['loss'] = ce + w.get('objects', 0) * objects
             return out
         seg_hidden = hidden[owners[:, None], ti + batch['seg_positions']]     # [T, L*N, d]
         images = image_index[owners]
@@ -52,8 +59,7 @@ class PixelLM(nn.Module):
             union = (pred | (target > 0.5)).flatten(1).sum(1).float()
             iou = torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(union))
         score_loss = F.mse_loss(scores, iou)
-        w = self.cfg['loss_weights']
         out.update(bce=bce, dice=dice, aux=aux, iou=iou.mean())
         out['loss'] = (w['ce'] * ce + w['bce'] * bce + w['dice'] * dice + w['aux'] * aux
-                       + w['score'] * score_loss)
+                       + w['score'] * score_loss + w.get('objects', 0) * objects)
         return out
