@@ -4,6 +4,7 @@
  * runs are serialised, since one WebAssembly instance serves them all.
  */
 import type { BundleManifest } from '../../../shared/src/manifest';
+import { settledNow } from '../clock';
 import { createSession, ort } from '../ort/runtime';
 import { readDecoderBundle, readGraph, type DecoderBundle } from './models';
 
@@ -26,7 +27,7 @@ export interface DecoderOutputs {
   maskLogits: Tensor32;
   /** [targets] predicted mask quality in [0, 1]. */
   scores: Float32Array;
-  /** Time inside `session.run`, in milliseconds. */
+  /** Time of `session.run`, in milliseconds (see clock.ts for how it is read). */
   runMs: number;
 }
 
@@ -56,9 +57,9 @@ export class PixelDecoder {
       features_0: new ort.Tensor('float32', inputs.features0.data, inputs.features0.dims),
       features_1: new ort.Tensor('float32', inputs.features1.data, inputs.features1.dims),
     };
-    const started = performance.now();
+    const started = await settledNow();
     const out = await this.session.run(feeds);
-    const runMs = performance.now() - started;
+    const runMs = (await settledNow()) - started;
     const logits = out.mask_logits;
     const result: DecoderOutputs = {
       maskLogits: { data: (logits.data as Float32Array).slice(), dims: [...logits.dims] },
