@@ -24,6 +24,23 @@ async function serveMask(env: Env, name: string): Promise<Response> {
   });
 }
 
+/** Room for the operation and multipart framing next to the largest accepted image. */
+const BODY_OVERHEAD_BYTES = 1024 * 1024;
+
+/**
+ * Refuses a GraphQL request whose declared body is larger than any accepted image plus some
+ * room, before yoga reads it into memory.
+ */
+function refuseLargeBody(request: Request, maxImageBytes: number): Response | null {
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (!(declared > maxImageBytes + BODY_OVERHEAD_BYTES)) return null;
+  const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  const message = `The request body has ${mib(declared)}; images may have at most `
+    + `${mib(maxImageBytes)} (compress or downscale the image first).`;
+  return Response.json({ errors: [{ message, extensions: { code: 'IMAGE_TOO_LARGE' } }] },
+    { status: 413 });
+}
+
 export default {
   async fetch(request, env, ctx) {
     const config = readConfig(env);
@@ -31,6 +48,8 @@ export default {
     const url = new URL(request.url);
 
     if (url.pathname === GRAPHQL_PATH) {
+      const tooLarge = refuseLargeBody(request, config.imageLimits.maxBytes);
+      if (tooLarge) return tooLarge;
       const png = { bucket: env.BLOBS, baseUrl: `${url.origin}${MASKS_PATH}` };
       const pixel = new EdgePixelService(env, config, png, logger);
       const yoga = edgeYoga(logger);

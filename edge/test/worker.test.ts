@@ -110,6 +110,14 @@ describe('uploadImage', () => {
       expect(result.errors?.[0]?.message).toMatch(message);
     }
   });
+
+  it('refuses a body far over the byte limit before reading it', async () => {
+    const bytes = new Uint8Array(2 * 1024 * 1024);
+    const result = await graphqlUpload(edge.graphqlUrl, UPLOAD, {}, 'file',
+      { bytes, name: 'huge.png', type: 'image/png' });
+    expect(result.errors?.[0]?.extensions?.code).toBe('IMAGE_TOO_LARGE');
+    expect(result.errors?.[0]?.message).toMatch(/at most 0\.2 MiB/);
+  });
 });
 
 describe('segment errors', () => {

@@ -87,7 +87,10 @@ export interface SegmentationRecord {
   timings: SegmentationTimings;
   cached: { answer: boolean; features: boolean };
   segments: SegmentRecord[];
-  /** Pixel decoder time once masks are decoded; `null` when no mask was decoded. */
+  /**
+   * Pixel decoder time once masks are decoded: `null` when no mask was asked for, 0 when the
+   * masks of an identical recent query were reused.
+   */
   decodeMs(): Promise<number | null>;
 }
 

@@ -8,6 +8,13 @@ import type { MaskRequest, MaskValue, SegmentRecord, SegmentStats, SegmentationR
 import type { CachedFeatures, ImageGeometry } from './caches';
 import type { PixelDecoder, Tensor32 } from './decoder';
 import { encodeMask, TargetMask, type PngStore } from './masks';
+import { MemoryCache } from './memory-cache';
+
+/**
+ * Decoded masks of recent segmentations, by segmentation id (which includes the bundle
+ * version), so a repeated query in the same isolate does not run the decoder again.
+ */
+const decodedMasks = new MemoryCache<TargetMask[]>(128);
 
 export interface SegmentationInit {
   id: string;
@@ -58,16 +65,27 @@ export class Segmentation implements SegmentationRecord {
     return this.single.get(index) ?? this.decodeAll().then((all) => all[index]);
   }
 
-  /** Decodes every target in one batch, once. */
+  /** Decodes every target in one batch, once (or takes the masks a recent query decoded). */
   decodeAll(): Promise<TargetMask[]> {
-    this.batch ??= this.decode(this.init.segHidden as FrameTensor);
+    if (!this.batch) {
+      const recent = decodedMasks.get(this.id);
+      this.batch = recent ? Promise.resolve(recent)
+        : this.decode(this.init.segHidden as FrameTensor).then((masks) => {
+          decodedMasks.set(this.id, masks);
+          return masks;
+        });
+    }
     return this.batch;
   }
 
   /** Decodes one target on its own (the stream sends each segment as soon as it is ready). */
   decodeOne(index: number): Promise<TargetMask> {
     let one = this.single.get(index);
-    if (!one) {
+    const recent = decodedMasks.get(this.id)?.[index];
+    if (!one && recent) {
+      one = Promise.resolve(recent);
+      this.single.set(index, one);
+    } else if (!one) {
       const seg = this.init.segHidden as FrameTensor;
       const [, tokens, hidden] = seg.dims;
       const size = tokens * hidden;

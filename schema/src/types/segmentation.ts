@@ -56,7 +56,8 @@ const TimingsRef = builder.objectRef<TimingsParent>('Timings').implement({
     }),
     decodeMs: t.float({
       nullable: true,
-      description: 'Pixel decoder time at the edge; null when no mask field was selected.',
+      description: 'Pixel decoder time at the edge: null when no mask field was selected, 0\n'
+        + 'when the masks an identical recent query decoded were reused.',
       resolve: (p) => p.record.decodeMs(),
     }),
   }),
