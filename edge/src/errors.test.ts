@@ -14,7 +14,8 @@ describe('createMaskError', () => {
   it('keeps a PixloomError message and gives it its code', () => {
     const { lines, maskError } = capture();
     const original = new PixloomError('IMAGE_TOO_LARGE', 'The image is too big; downscale it.');
-    const wrapped = new GraphQLError(original.message, { path: ['segment'], originalError: original });
+    const wrapped = new GraphQLError(original.message,
+      { path: ['segment'], originalError: original });
     const masked = maskError(wrapped) as GraphQLError;
     expect(masked.message).toBe('The image is too big; downscale it.');
     expect(masked.extensions).toEqual({ code: 'IMAGE_TOO_LARGE' });
