@@ -19,6 +19,13 @@ type EdgeYoga = YogaServerInstance<ServerContext, PixloomContext>;
 
 let yoga: EdgeYoga | null = null;
 
+/** Errors inside yoga's log arguments keep their name, message and stack in JSON. */
+function loggable(args: unknown[]): unknown[] {
+  return args.map((arg) => (arg instanceof Error
+    ? { name: arg.name, message: arg.message, stack: arg.stack }
+    : arg));
+}
+
 /** The isolate's yoga server, created on first use (the logger of that first request is kept). */
 export function edgeYoga(logger: Logger): EdgeYoga {
   yoga ??= createYoga<ServerContext, PixloomContext>({
@@ -29,10 +36,10 @@ export function edgeYoga(logger: Logger): EdgeYoga {
     renderGraphiQL,
     maskedErrors: { maskError: createMaskError(logger) },
     logging: {
-      debug: (...args) => logger.debug('yoga', { args }),
-      info: (...args) => logger.info('yoga', { args }),
-      warn: (...args) => logger.warn('yoga', { args }),
-      error: (...args) => logger.error('yoga', { args }),
+      debug: (...args) => logger.debug('yoga', { args: loggable(args) }),
+      info: (...args) => logger.info('yoga', { args: loggable(args) }),
+      warn: (...args) => logger.warn('yoga', { args: loggable(args) }),
+      error: (...args) => logger.error('yoga', { args: loggable(args) }),
     },
     context: ({ pixloom }) => pixloom,
   });

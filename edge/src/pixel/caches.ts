@@ -4,7 +4,8 @@
  * - answers with their seg embeddings in KV, keyed by (bundle version, image id, question).
  * Both are stored as tensor frames, so they travel and rest as binary.
  */
-import { decodeFrame, encodeFrame, type FrameTensor } from '../../../shared/src/frame';
+import { decodeFrame, encodeFrame, FRAME_CONTENT_TYPE, type FrameTensor }
+  from '../../../shared/src/frame';
 import type { PixelAnswerResponse } from '../../../shared/src/wire';
 import type { ImageFeatures } from './gpu-client';
 import { featuresKey } from './keys';
@@ -60,7 +61,7 @@ export class FeatureCache {
       { ...value.features1, name: 'features_1' },
     ]);
     await this.bucket.put(key, bytes, {
-      httpMetadata: { contentType: 'application/x-pixloom-frame' },
+      httpMetadata: { contentType: FRAME_CONTENT_TYPE },
     });
     features.set(key, value);
   }

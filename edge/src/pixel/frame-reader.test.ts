@@ -43,4 +43,25 @@ describe('readFrames', () => {
     await expect(collect(streamOf(body.subarray(0, body.length - 5), 16)))
       .rejects.toThrow(/ended inside a frame/);
   });
+
+  it('cancels the stream when the consumer stops early', async () => {
+    let cancelled = false;
+    const source = streamOf(body, 8);
+    const reader = source.getReader();
+    const tracked = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    for await (const frame of readFrames<{ text?: string }>(tracked)) {
+      expect(frame.meta.text).toBe('two');
+      break;
+    }
+    expect(cancelled).toBe(true);
+  });
 });

@@ -14,6 +14,7 @@ export async function* readFrames<M>(
   const reader = body.getReader();
   let buffer = new Uint8Array(0);
   let start = 0;
+  let finished = false;
   try {
     for (;;) {
       // Emit every complete frame already buffered.
@@ -28,7 +29,10 @@ export async function* readFrames<M>(
         start += 4 + length;
       }
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done) {
+        finished = true;
+        break;
+      }
       const rest = buffer.subarray(start);
       const next = new Uint8Array(rest.length + value.length);
       next.set(rest);
@@ -40,6 +44,9 @@ export async function* readFrames<M>(
       throw new FrameError(`frame stream ended inside a frame (${buffer.length - start} bytes)`);
     }
   } finally {
+    // A consumer that stops early (the client went away) cancels the stream, so the sender
+    // sees the connection close and can stop its work.
+    if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }

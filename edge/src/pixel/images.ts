@@ -58,7 +58,10 @@ export class ImageStore {
   /** The stored file bytes. */
   async bytes(id: string): Promise<Uint8Array> {
     const object = await this.bucket.get(imageKey(id));
-    if (object === null) await this.require(id);
-    return new Uint8Array(await (object as R2ObjectBody).arrayBuffer());
+    if (object === null) {
+      throw new PixloomError('NOT_FOUND', `The image ${id} is no longer stored; upload it `
+        + 'again with uploadImage.');
+    }
+    return new Uint8Array(await object.arrayBuffer());
   }
 }
