@@ -5,6 +5,7 @@
  * so a test can compare it with onnxruntime-node on the same inputs.
  */
 import { decodeFrame, encodeFrame, FRAME_CONTENT_TYPE, tensor } from '../../shared/src/frame';
+import { settledNow } from './clock';
 import type { EdgeConfig, Env } from './env';
 import { currentBundle, pixelDecoder } from './pixel/decoder';
 
@@ -27,15 +28,15 @@ export async function handleTestRoute(
     return { data: t.data as Float32Array, dims: t.dims };
   };
   const bundle = await currentBundle(env.MODELS, config.pixelBundle);
-  const loadStarted = performance.now();
+  const loadStarted = await settledNow();
   const decoder = await pixelDecoder(env.MODELS, bundle);
-  const loadMs = performance.now() - loadStarted;
-  const out = await decoder.run({
+  const loadMs = (await settledNow()) - loadStarted;
+  const out = await decoder.timedRun({
     segHidden: input('seg_hidden'),
     features0: input('features_0'),
     features1: input('features_1'),
   });
-  const body = encodeFrame({ runMs: out.runMs, loadMs, version: decoder.version }, [
+  const body = encodeFrame({ runMs: out.ms, loadMs, version: decoder.version }, [
     tensor('mask_logits', out.maskLogits.data, out.maskLogits.dims),
     tensor('scores', out.scores, [out.scores.length]),
   ]);

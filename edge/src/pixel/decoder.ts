@@ -27,8 +27,6 @@ export interface DecoderOutputs {
   maskLogits: Tensor32;
   /** [targets] predicted mask quality in [0, 1]. */
   scores: Float32Array;
-  /** Time of `session.run`, in milliseconds (see clock.ts for how it is read). */
-  runMs: number;
 }
 
 export class PixelDecoder {
@@ -44,7 +42,17 @@ export class PixelDecoder {
     return this.manifest.version;
   }
 
-  /** Decodes every target of one image in one batch. Calls wait for the previous one. */
+  /** Runs {@link run} and measures it, waiting included (see clock.ts). */
+  async timedRun(inputs: DecoderInputs): Promise<DecoderOutputs & { ms: number }> {
+    const started = await settledNow();
+    const out = await this.run(inputs);
+    return { ...out, ms: (await settledNow()) - started };
+  }
+
+  /**
+   * Decodes every target of one image in one batch. Calls wait for the previous one. The queue
+   * holds no timer or I/O, so a request that goes away cannot stall the requests behind it.
+   */
   run(inputs: DecoderInputs): Promise<DecoderOutputs> {
     const next = this.queue.then(() => this.runNow(inputs));
     this.queue = next.catch(() => undefined);
@@ -57,14 +65,11 @@ export class PixelDecoder {
       features_0: new ort.Tensor('float32', inputs.features0.data, inputs.features0.dims),
       features_1: new ort.Tensor('float32', inputs.features1.data, inputs.features1.dims),
     };
-    const started = await settledNow();
     const out = await this.session.run(feeds);
-    const runMs = (await settledNow()) - started;
     const logits = out.mask_logits;
     const result: DecoderOutputs = {
       maskLogits: { data: (logits.data as Float32Array).slice(), dims: [...logits.dims] },
       scores: (out.scores.data as Float32Array).slice(),
-      runMs,
     };
     for (const tensor of Object.values(out)) tensor.dispose();
     return result;

@@ -109,12 +109,12 @@ export class Segmentation implements SegmentationRecord {
 
   private async decode(segHidden: FrameTensor): Promise<TargetMask[]> {
     const [features, decoder] = await Promise.all([this.init.features(), this.init.decoder()]);
-    const out = await decoder.run({
+    const out = await decoder.timedRun({
       segHidden: float32(segHidden),
       features0: float32(features.features0),
       features1: float32(features.features1),
     });
-    this.decoderMs += out.runMs;
+    this.decoderMs += out.ms;
     const [targets, height, width] = out.maskLogits.dims;
     const plane = height * width;
     return Array.from({ length: targets }, (_, i) => new TargetMask(
