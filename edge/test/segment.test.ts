@@ -12,7 +12,7 @@ import { fillPolygons } from '../../shared/src/polygon';
 import { decodeRle } from '../../shared/src/rle';
 import { ROOT, startStack, type Stack } from '../../scripts/start';
 import { graphql, graphqlUpload, subscribe } from './graphql-client';
-import { hasPixelBundle, MODELS_DIR } from './worker-process';
+import { hasPixelBundle, MODELS_DIR, NO_BUNDLE } from './worker-process';
 
 const EDGE_PORT = 8804;
 const GPU_PORT = 8807;
@@ -43,6 +43,8 @@ interface Scene {
   questions: string[];
   text_answers: string[];
 }
+
+if (!hasPixelBundle()) it.skip(`segment through the gpu-service ${NO_BUNDLE}`, () => {});
 
 describe.runIf(hasPixelBundle())('segment through the edge and the gpu-service', () => {
   let stack: Stack;

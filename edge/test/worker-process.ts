@@ -11,6 +11,10 @@ import { ROOT, seedLocalR2, startEdge, waitUntil, type ManagedProcess }
 export const MODELS_DIR = process.env.PIXLOOM_MODELS_DIR
   ?? join(ROOT, 'gpu-service', 'models');
 
+/** Why the tests that need the pixel bundle are skipped, as a test name. */
+export const NO_BUNDLE = `needs ${join(MODELS_DIR, 'pixel-ref', 'manifest.json')}: export the `
+  + 'pixel-ref bundle first, or set PIXLOOM_MODELS_DIR';
+
 /** Whether the pixel bundle the edge tests need has been exported. */
 export function hasPixelBundle(): boolean {
   return existsSync(join(MODELS_DIR, 'pixel-ref', 'manifest.json'));

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame, tensor, type FrameTensor } from '../../shared/src/frame';
 import { parseManifest } from '../../shared/src/manifest';
 import { graphql, graphqlUpload } from './graphql-client';
-import { hasPixelBundle, MODELS_DIR, startTestEdge, type TestEdge } from './worker-process';
+import { hasPixelBundle, MODELS_DIR, NO_BUNDLE, startTestEdge, type TestEdge }
+  from './worker-process';
 
 const PORT = 8803;
 /** Nothing listens here: the gpu-service is "down" for this suite. */
@@ -152,6 +153,8 @@ describe('segment errors', () => {
     expect(result.errors?.[0]?.message).toMatch(/gpu-service at http:\/\/127\.0\.0\.1:8809 is not/);
   });
 });
+
+if (!hasPixelBundle()) it.skip(`WASM pixel decoder parity ${NO_BUNDLE}`, () => {});
 
 describe.runIf(hasPixelBundle())('WASM pixel decoder in workerd', () => {
   const bundleDir = join(MODELS_DIR, 'pixel-ref');
