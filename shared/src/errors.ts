@@ -10,6 +10,12 @@ export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   /** The call to the gpu-service is unsigned, badly signed, stale or replayed. */
   UNAUTHENTICATED: 401,
+  /** The API key lacks the scope this operation needs. */
+  FORBIDDEN: 403,
+  /** The query is too deep, too costly, or has too many aliases, tokens or directives. */
+  QUERY_TOO_COMPLEX: 400,
+  /** The API key sent more requests than its rate allows; retry after `Retry-After` seconds. */
+  RATE_LIMITED: 429,
   /** The bytes claim to be an image of a supported format but cannot be read. */
   BAD_IMAGE: 400,
   /** The bytes are not PNG, JPEG or WebP. */
