@@ -8,6 +8,9 @@ describe('loadConfig', () => {
       port: 8790,
       modelsDir: DEFAULT_MODELS_DIR,
       pixelBundle: 'pixel-ref',
+      storyBundle: 'story-ref',
+      storyMaxQueue: 4,
+      storyTimeoutMs: 600_000,
       executionProvider: 'cpu',
       maxBodyBytes: 16 * 1024 * 1024,
       imageLimits: { maxBytes: 10 * 1024 * 1024, maxPixels: 4096 * 4096 },
@@ -26,13 +29,15 @@ describe('loadConfig', () => {
       PIXLOOM_MAX_BODY_BYTES: '3000000', PIXLOOM_MAX_IMAGE_BYTES: '2000000',
       PIXLOOM_MAX_IMAGE_PIXELS: '1000000', PIXLOOM_MAX_QUESTION_CHARS: '200',
       PIXLOOM_MAX_QUEUE: '0', PIXLOOM_GPU_SECRET: ' 0123456789abcdef0123 ',
-      PIXLOOM_LOG_LEVEL: 'debug',
+      PIXLOOM_LOG_LEVEL: 'debug', PIXLOOM_STORY_BUNDLE: 'story-x',
+      PIXLOOM_STORY_MAX_QUEUE: '1', PIXLOOM_STORY_TIMEOUT_MS: '5000',
     });
     expect(config).toEqual({
       host: '0.0.0.0', port: 8813, modelsDir: '/m', pixelBundle: 'pixel-ref-lisa',
       executionProvider: 'cuda', maxBodyBytes: 3_000_000,
       imageLimits: { maxBytes: 2_000_000, maxPixels: 1_000_000 }, maxQuestionChars: 200,
       maxQueue: 0, secret: '0123456789abcdef0123', logLevel: 'debug',
+      storyBundle: 'story-x', storyMaxQueue: 1, storyTimeoutMs: 5000,
     });
   });
 

@@ -15,8 +15,20 @@ export interface GpuServiceConfig {
   port: number;
   /** `PIXLOOM_MODELS_DIR`: the folder holding one folder per bundle. @default gpu-service/models */
   modelsDir: string;
-  /** `PIXLOOM_PIXEL_BUNDLE`: the pixel bundle's folder name in `modelsDir`. @default 'pixel-ref' */
+  /**
+   * `PIXLOOM_PIXEL_BUNDLE`: the pixel bundle's folder name in `modelsDir`; `none` serves no pixel
+   * pipeline. @default 'pixel-ref'
+   */
   pixelBundle: string;
+  /**
+   * `PIXLOOM_STORY_BUNDLE`: the story bundle's folder name in `modelsDir`, loaded when it has a
+   * manifest. @default 'story-ref'
+   */
+  storyBundle: string;
+  /** `PIXLOOM_STORY_MAX_QUEUE`: story jobs waiting beyond this are refused (BUSY). @default 4 */
+  storyMaxQueue: number;
+  /** `PIXLOOM_STORY_TIMEOUT_MS`: a running story job is stopped after this. @default 10 min */
+  storyTimeoutMs: number;
   /** `PIXLOOM_EXECUTION_PROVIDER`: `cuda` fails at start if CUDA does not load. @default 'cpu' */
   executionProvider: ExecutionProvider;
   /** `PIXLOOM_MAX_BODY_BYTES`: largest request body. @default 16 MiB */
@@ -78,9 +90,13 @@ export function loadConfig(env: Env = process.env): GpuServiceConfig {
       + `one of ${LOG_LEVELS.join(', ')}.`);
   }
   const pixelBundle = text(env, 'PIXLOOM_PIXEL_BUNDLE', 'pixel-ref');
-  if (!/^[A-Za-z0-9._-]+$/.test(pixelBundle) || pixelBundle.startsWith('.')) {
-    throw new ConfigError(`PIXLOOM_PIXEL_BUNDLE=${pixelBundle} is not usable: set it to the `
-      + 'name of a bundle folder inside PIXLOOM_MODELS_DIR, such as "pixel-ref".');
+  const storyBundle = text(env, 'PIXLOOM_STORY_BUNDLE', 'story-ref');
+  for (const [name, value] of [['PIXEL', pixelBundle], ['STORY', storyBundle]]) {
+    if (!/^[A-Za-z0-9._-]+$/.test(value) || value.startsWith('.')) {
+      throw new ConfigError(`PIXLOOM_${name}_BUNDLE=${value} is not usable: set it to the `
+        + 'name of a bundle folder inside PIXLOOM_MODELS_DIR, such as '
+        + `"${name.toLowerCase()}-ref".`);
+    }
   }
 
   const mib = 1024 * 1024;
@@ -105,6 +121,9 @@ export function loadConfig(env: Env = process.env): GpuServiceConfig {
     port: integer(env, 'PIXLOOM_GPU_PORT', 8790, 0, 65535),
     modelsDir: text(env, 'PIXLOOM_MODELS_DIR', DEFAULT_MODELS_DIR),
     pixelBundle,
+    storyBundle,
+    storyMaxQueue: integer(env, 'PIXLOOM_STORY_MAX_QUEUE', 4, 0, 10_000),
+    storyTimeoutMs: integer(env, 'PIXLOOM_STORY_TIMEOUT_MS', 600_000, 1000, 86_400_000),
     executionProvider,
     maxBodyBytes,
     imageLimits,

@@ -11,6 +11,7 @@ import { ConfigError, type GpuServiceConfig, loadConfig } from './config.js';
 import type { PixelEngine } from './http/pixel-engine.js';
 import { PixelPipeline } from './pixel/pipeline.js';
 import { GpuServer } from './server.js';
+import { loadStoryRoutes, storyBundleDir } from './story-service/load.js';
 
 /** A reason the service cannot start, worded for whoever runs it. */
 export class StartupError extends Error {
@@ -46,8 +47,11 @@ export async function startGpuService(
   config: GpuServiceConfig,
   logger: Logger,
 ): Promise<RunningGpuService> {
-  const dir = checkBundleFolder(config);
+  const withPixel = config.pixelBundle !== 'none';
+  const dir = withPixel ? checkBundleFolder(config) : '';
+  const storyDir = storyBundleDir(config);
   const server = new GpuServer(config, logger);
+  server.expects = { pixel: withPixel, story: storyDir !== null };
   let url: string;
   try {
     url = await server.listen();
@@ -59,6 +63,17 @@ export async function startGpuService(
       : `Cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
   }
   logger.info('listening', { url, executionProvider: config.executionProvider });
+
+  if (storyDir !== null) {
+    try {
+      server.story = await loadStoryRoutes(storyDir, config, logger);
+    } catch (error) {
+      await server.close();
+      throw new StartupError(`The story bundle in ${storyDir} cannot be loaded: `
+        + `${(error as Error).message}`);
+    }
+  }
+  if (!withPixel) return { url, server, close: () => server.close() };
 
   let pixel: PixelEngine;
   const loadStarted = Date.now();

@@ -22,6 +22,7 @@ import { handlePixelAnswer } from './http/pixel-answer.js';
 import type { PixelEngine } from './http/pixel-engine.js';
 import { sendError, sendJson } from './http/respond.js';
 import { SerialQueue } from './http/serial-queue.js';
+import { routeStory, type StoryRoutes } from './story-service/story-routes.js';
 
 const ROUTES: Record<string, string> = {
   [HEALTH_LIVE_PATH]: 'GET',
@@ -43,6 +44,10 @@ export class GpuServer {
   readonly server: Server;
   /** The pixel pipeline; null until its bundle is loaded. */
   pixel: PixelEngine | null = null;
+  /** Story jobs; null when no story bundle is loaded. */
+  story: StoryRoutes | null = null;
+  /** Bundles the service waits for before it is ready (main sets them). */
+  expects = { pixel: true, story: false };
   private readonly queue: SerialQueue;
   private readonly verifier: SignatureVerifier | null;
 
@@ -54,7 +59,8 @@ export class GpuServer {
 
   /** Whether every configured bundle is loaded. */
   get ready(): boolean {
-    return this.pixel !== null;
+    return (!this.expects.pixel || this.pixel !== null)
+      && (!this.expects.story || this.story !== null);
   }
 
   /** Starts listening; resolves with the base URL. */
@@ -76,6 +82,7 @@ export class GpuServer {
 
   /** Stops accepting calls, waits for running ones, then drops idle keep-alive sockets. */
   close(): Promise<void> {
+    this.story?.queue.cancelAll();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
@@ -109,6 +116,11 @@ export class GpuServer {
   ): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://gpu-service').pathname;
     const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (this.story && routeStory(path)) {
+      const body = () => this.readFrameBody(req, path);
+      await this.story.handle(req, res, path, body, requestId, logger);
+      return;
+    }
     const allowed = ROUTES[path];
     if (!allowed) {
       throw new PixloomError('NOT_FOUND', `No route ${req.method} ${path}; the gpu-service serves `
@@ -125,21 +137,15 @@ export class GpuServer {
     }
     if (path === HEALTH_READY_PATH) {
       if (!this.ready) throw this.notReady();
-      const bundles = [this.pixel!.manifest].map(({ name, kind, version }) => ({
-        name, kind, version,
-      }));
+      const manifests = [this.pixel?.manifest, this.story?.manifest]
+        .filter((m) => m !== undefined);
+      const bundles = manifests.map(({ name, kind, version }) => ({ name, kind, version }));
       const executionProvider = this.config.executionProvider;
       sendJson(res, 200, { ready: true, executionProvider, bundles });
       return;
     }
 
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (!BODY_TYPES.has(type)) {
-      throw new PixloomError('UNSUPPORTED_MEDIA_TYPE', `${path} reads a tensor frame: send the `
-        + `body with content-type ${FRAME_CONTENT_TYPE} (built with encodeFrame).`);
-    }
-    const body = await readBody(req, this.config.maxBodyBytes);
-    await this.authenticate(req, body);
+    const body = await this.readFrameBody(req, path);
     if (!this.pixel) throw this.notReady();
     await handlePixelAnswer({
       engine: this.pixel,
@@ -147,6 +153,18 @@ export class GpuServer {
       imageLimits: this.config.imageLimits,
       maxQuestionChars: this.config.maxQuestionChars,
     }, body, res, requestId, logger);
+  }
+
+  /** Reads a signed tensor-frame body. */
+  private async readFrameBody(req: IncomingMessage, path: string): Promise<Uint8Array> {
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (!BODY_TYPES.has(type)) {
+      throw new PixloomError('UNSUPPORTED_MEDIA_TYPE', `${path} reads a tensor frame: send the `
+        + `body with content-type ${FRAME_CONTENT_TYPE} (built with encodeFrame).`);
+    }
+    const body = await readBody(req, this.config.maxBodyBytes);
+    await this.authenticate(req, body);
+    return body;
   }
 
   private notReady(): PixloomError {

@@ -30,6 +30,12 @@ export const ERROR_STATUS = {
   METHOD_NOT_ALLOWED: 405,
   /** The service is starting, overloaded or cannot reach a dependency; retry later. */
   UNAVAILABLE: 503,
+  /** A job queue is full; retry after the `Retry-After` seconds. */
+  BUSY: 503,
+  /** A job ran longer than the service allows. */
+  TIMEOUT: 504,
+  /** The job was cancelled before it finished. */
+  CANCELLED: 409,
   /** Anything unexpected. The message a client sees names only the request id. */
   INTERNAL: 500,
 } as const;
