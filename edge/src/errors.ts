@@ -33,6 +33,15 @@ export function createMaskError(logger: Logger) {
       });
     }
     if (error instanceof GraphQLError && !error.originalError) return error;
+    // GraphQL's and yoga's own errors (a parse error raised through a plugin's parser, a
+    // variable that cannot be coerced) may arrive wrapped, and from graphql's CommonJS build
+    // (another GraphQLError class); they are the client's to read.
+    if (original instanceof Error && original.name === 'GraphQLError') {
+      const own = (original as GraphQLError).extensions ?? {};
+      const outer = error instanceof GraphQLError ? error.extensions : {};
+      return new GraphQLError(original.message, { ...location(error),
+        extensions: { ...own, ...outer } });
+    }
 
     const errorId = crypto.randomUUID();
     logger.error('unexpected error', { errorId, error: original, path: location(error).path });

@@ -6,6 +6,7 @@ import { createLogger } from '../../shared/src/logger';
 import { readConfig, type Env } from './env';
 import { pngMaskKey } from './pixel/keys';
 import { EdgePixelService } from './pixel/pixel-service';
+import { refuseLargeJsonBody } from './security/body-limit';
 import { handleTestRoute, TEST_PREFIX } from './test-routes';
 import { edgeYoga, GRAPHQL_PATH } from './yoga';
 
@@ -48,7 +49,8 @@ export default {
     const url = new URL(request.url);
 
     if (url.pathname === GRAPHQL_PATH) {
-      const tooLarge = refuseLargeBody(request, config.imageLimits.maxBytes);
+      const tooLarge = refuseLargeJsonBody(request)
+        ?? refuseLargeBody(request, config.imageLimits.maxBytes);
       if (tooLarge) return tooLarge;
       const png = { bucket: env.BLOBS, baseUrl: `${url.origin}${MASKS_PATH}` };
       const pixel = new EdgePixelService(env, config, png, logger);

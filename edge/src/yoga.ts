@@ -5,6 +5,8 @@ import type { PixloomContext } from '../../schema/src/context';
 import { schema } from '../../schema/src/schema';
 import { createMaskError } from './errors';
 import { graphiqlOptions, renderGraphiQL } from './graphiql';
+import { useErrorCodes } from './security/error-codes';
+import { graphqlLimitPlugins } from './security/graphql-limits';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -42,6 +44,9 @@ export function edgeYoga(logger: Logger): EdgeYoga {
       error: (...args) => logger.error('yoga', { args: loggable(args) }),
     },
     context: ({ pixloom }) => pixloom,
+    // One operation per request; limits on tokens, depth, aliases, directives and cost.
+    batching: false,
+    plugins: [...graphqlLimitPlugins(), useErrorCodes()],
   });
   return yoga;
 }

@@ -3,6 +3,7 @@ import { PixloomError } from '../../../shared/src/errors';
 import { IMAGE_MIME_TYPES, inspectImage, type ImageFormat, type ImageLimits }
   from '../../../shared/src/image';
 import type { ImageRecord } from '../../../schema/src/context';
+import { checkImageIntegrity } from '../security/image-integrity';
 import { imageKey, sha256Hex } from './keys';
 
 const FORMATS: ReadonlySet<string> = new Set(['png', 'jpeg', 'webp']);
@@ -26,6 +27,7 @@ export class ImageStore {
   async ingest(file: File): Promise<{ image: ImageRecord; bytes: Uint8Array }> {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const info = inspectImage(bytes, this.limits);
+    checkImageIntegrity(bytes, info.format);
     const id = await sha256Hex(bytes);
     const image: ImageRecord = { id, width: info.width, height: info.height, format: info.format };
 

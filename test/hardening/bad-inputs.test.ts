@@ -1,0 +1,169 @@
+/**
+ * The bad-input corpus against the edge in workerd (`wrangler dev`): lying content types,
+ * truncated and corrupt images, decompression bombs, animated, 16-bit and rotated images, odd
+ * questions, and GraphQL depth, alias, cost, token and batching attacks. Each input must get
+ * its exact `extensions.code` (or succeed, where the input is valid), and the next ordinary
+ * request must still be answered. No gpu-service runs: questions that pass every check end
+ * at `UNAVAILABLE`, which is itself the answer a client gets when the GPU side is down.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../../scripts/start';
+import { startTestEdge, type TestEdge } from '../../edge/test/worker-process';
+import { codeOf, send, sendJson, sendUpload, type Answer } from './http';
+import { GRAPHQL_CASES } from './graphql-cases';
+
+const PORT = 8831;
+/** Nothing listens here: the gpu-service is down for this suite. */
+const NO_GPU = 'http://127.0.0.1:8839';
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'bad-inputs');
+const UPLOAD = 'mutation ($file: File!) { uploadImage(file: $file) { id width height format } }';
+const SEGMENT_FILE = 'query ($file: File!, $q: String!) { segment(image: $file, question: $q) '
+  + '{ answer } }';
+
+const fixture = (name: string) => new Uint8Array(readFileSync(join(FIXTURES, name)));
+
+/** What each file is expected to give: an error code, or the image it is read as. */
+const IMAGE_CASES: Array<[file: string, type: string, expected: string]> = [
+  ['ok.png', 'image/jpeg', 'PNG 24x16'],
+  ['ok.jpg', 'image/gif', 'JPEG 24x16'],
+  ['ok.webp', 'text/plain', 'WEBP 24x16'],
+  ['gif.png', 'image/png', 'UNSUPPORTED_IMAGE'],
+  ['svg.png', 'image/png', 'UNSUPPORTED_IMAGE'],
+  ['html.jpg', 'image/jpeg', 'UNSUPPORTED_IMAGE'],
+  ['heic.jpg', 'image/jpeg', 'UNSUPPORTED_IMAGE'],
+  ['zero-bytes.png', 'image/png', 'BAD_IMAGE'],
+  ['signature-only.png', 'image/png', 'BAD_IMAGE'],
+  ['garbage-after-signature.png', 'image/png', 'BAD_IMAGE'],
+  ['no-ihdr.png', 'image/png', 'BAD_IMAGE'],
+  ['truncated-half.png', 'image/png', 'BAD_IMAGE'],
+  ['no-iend.png', 'image/png', 'BAD_IMAGE'],
+  ['truncated-header.jpg', 'image/jpeg', 'BAD_IMAGE'],
+  ['truncated-half.jpg', 'image/jpeg', 'BAD_IMAGE'],
+  ['truncated-tail.jpg', 'image/jpeg', 'BAD_IMAGE'],
+  ['header-only.webp', 'image/webp', 'BAD_IMAGE'],
+  ['truncated-half.webp', 'image/webp', 'BAD_IMAGE'],
+  ['truncated-tail.webp', 'image/webp', 'BAD_IMAGE'],
+  ['bomb-100000x100000.png', 'image/png', 'IMAGE_TOO_LARGE'],
+  ['bomb-65000x65000.jpg', 'image/jpeg', 'IMAGE_TOO_LARGE'],
+  ['bomb-16384x16384.webp', 'image/webp', 'IMAGE_TOO_LARGE'],
+  ['animated.png', 'image/png', 'PNG 16x16'],
+  ['animated.webp', 'image/webp', 'WEBP 16x16'],
+  ['16-bit.png', 'image/png', 'PNG 16x12'],
+  ['exif-orientation-6.jpg', 'image/jpeg', 'JPEG 30x40'],
+];
+
+/** Questions sent with a valid image id: what the edge answers before any GPU work. */
+const QUESTION_CASES: Array<[name: string, question: string, expected: string]> = [
+  ['empty', '', 'BAD_REQUEST'],
+  ['white space only', ' \n\t\u00a0\u3000 ', 'BAD_REQUEST'],
+  ['one character over the limit', 'a'.repeat(501), 'BAD_REQUEST'],
+  ['20 000 characters', 'where? '.repeat(2858), 'BAD_REQUEST'],
+  ['full-width letters (NFKC folds them)', 'ｗｈｅｒｅ ｉｓ ｔｈｅ ｒｅｄ ｃｉｒｃｌｅ？',
+    'UNAVAILABLE'],
+  ['lone surrogate', 'where is \ud800 the circle?', 'UNAVAILABLE'],
+  ['right-to-left override', 'where is the \u202eelcric der\u202c?', 'UNAVAILABLE'],
+  ['zero-width characters only', '\u200b\u200c\u200d\ufeff', 'UNAVAILABLE'],
+  ['NUL and control characters', 'where\u0000 is\u0007 it\u001b?', 'UNAVAILABLE'],
+  ['600 combining marks on one letter', `wh${'\u0301'.repeat(600)}ere?`, 'BAD_REQUEST'],
+  ['emoji and astral characters', 'where is 🟥 or 𝔯𝔢𝔡?', 'UNAVAILABLE'],
+];
+
+const outcomes: Array<{ group: string; name: string; code: string; status: number }> = [];
+let edge: TestEdge;
+let okImageId: string;
+
+/** The request that must keep working after every bad one. */
+async function stillAnswers(): Promise<void> {
+  const answer = await sendUpload(edge.graphqlUrl, UPLOAD,
+    { bytes: fixture('ok.png'), name: 'ok.png', type: 'image/png' });
+  expect(answer.status).toBe(200);
+  expect(answer.body?.data?.uploadImage).toMatchObject({ width: 24, height: 16, format: 'PNG' });
+}
+
+function record(group: string, name: string, answer: Answer): string {
+  const code = codeOf(answer) ?? 'OK';
+  outcomes.push({ group, name, code, status: answer.status });
+  return code;
+}
+
+beforeAll(async () => {
+  edge = await startTestEdge({ port: PORT, gpuUrl: NO_GPU, seed: false,
+    vars: { MAX_IMAGE_BYTES: '200000', MAX_IMAGE_PIXELS: '1000000' } });
+  const first = await sendUpload(edge.graphqlUrl, UPLOAD,
+    { bytes: fixture('ok.png'), name: 'ok.png', type: 'image/png' });
+  okImageId = first.body?.data?.uploadImage.id;
+});
+
+afterAll(async () => {
+  await edge?.stop();
+  const byCode = new Map<string, number>();
+  for (const o of outcomes) byCode.set(o.code, (byCode.get(o.code) ?? 0) + 1);
+  // The corpus summary, for the record of a run.
+  console.log(`bad inputs tried: ${outcomes.length}; outcomes: `
+    + [...byCode].map(([code, n]) => `${code} ${n}`).join(', '));
+});
+
+describe('images, uploaded with a content type and a file name that may lie', () => {
+  for (const [file, type, expected] of IMAGE_CASES) {
+    it(`${file} sent as ${type} → ${expected}`, async () => {
+      const answer = await sendUpload(edge.graphqlUrl, UPLOAD,
+        { bytes: fixture(file), name: `upload.${type.split('/')[1]}`, type });
+      const code = record('image', file, answer);
+      if (/^[A-Z_]+$/.test(expected)) {
+        expect(code).toBe(expected);
+        expect(answer.body?.errors?.[0]?.message).toMatch(/send|Send|convert|downscale/);
+      } else {
+        const image = answer.body?.data?.uploadImage;
+        expect(code).toBe('OK');
+        expect(`${image.format} ${image.width}x${image.height}`).toBe(expected);
+      }
+      await stillAnswers();
+  });
+  }
+
+  it('a file over the byte limit inside a segment call → IMAGE_TOO_LARGE', async () => {
+    const bytes = new Uint8Array(300_000);
+    bytes.set(fixture('ok.png'));
+    const answer = await sendUpload(edge.graphqlUrl, SEGMENT_FILE,
+      { bytes, name: 'big.png', type: 'image/png' }, { q: 'where is the red shape?' });
+    expect(record('image', 'over the byte limit, in segment', answer)).toBe('IMAGE_TOO_LARGE');
+    await stillAnswers();
+  });
+
+  it('a 3 MiB body is refused before it is read → IMAGE_TOO_LARGE', async () => {
+    const answer = await sendUpload(edge.graphqlUrl, UPLOAD,
+      { bytes: new Uint8Array(3 * 1024 * 1024), name: 'huge.png', type: 'image/png' });
+    expect(answer.status).toBe(413);
+    expect(record('image', '3 MiB body', answer)).toBe('IMAGE_TOO_LARGE');
+    await stillAnswers();
+  });
+});
+
+describe('questions', () => {
+  const SEGMENT = 'query ($id: ID!, $q: String!) '
+    + '{ segment(imageId: $id, question: $q) { answer } }';
+  for (const [name, question, expected] of QUESTION_CASES) {
+    it(`${name} → ${expected}`, async () => {
+      const answer = await sendJson(edge.graphqlUrl,
+        { query: SEGMENT, variables: { id: okImageId, q: question } });
+      expect(record('question', name, answer)).toBe(expected);
+      expect(answer.body?.errors?.[0]?.message.length).toBeGreaterThan(20);
+      await stillAnswers();
+  });
+  }
+});
+
+describe('GraphQL documents and requests', () => {
+  for (const c of GRAPHQL_CASES) {
+    it(`${c.name} → ${c.code}`, async () => {
+      const answer = c.raw ? await send(...c.raw(edge.graphqlUrl))
+        : await sendJson(edge.graphqlUrl, c.payload);
+      expect(record('graphql', c.name, answer)).toBe(c.code);
+      if (c.status) expect(answer.status).toBe(c.status);
+      if (c.message) expect(answer.body?.errors?.[0]?.message).toMatch(c.message);
+      await stillAnswers();
+  });
+  }
+});
