@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig, type Env } from './env';
 
-const bindings = {} as Pick<Env, 'MODELS' | 'BLOBS' | 'ANSWERS'>;
+const bindings = {} as Pick<Env, 'MODELS' | 'BLOBS' | 'ANSWERS' | 'STORY_JOBS'>;
 
 describe('readConfig', () => {
   it('has defaults for every setting', () => {

@@ -9,6 +9,8 @@ export interface Env {
   BLOBS: R2Bucket;
   /** Answers with their seg embeddings, as tensor frames. */
   ANSWERS: KVNamespace;
+  /** One StoryJobHub Durable Object per story job (edge/src/story/job-hub.ts). */
+  STORY_JOBS: DurableObjectNamespace;
   /** Base URL of the gpu-service. @default http://127.0.0.1:8790 */
   GPU_SERVICE_URL?: string;
   /** HMAC secret shared with the gpu-service (`PIXLOOM_GPU_SECRET` there); unsigned if unset. */

@@ -7,6 +7,9 @@ import { readConfig, type Env } from './env';
 import { pngMaskKey } from './pixel/keys';
 import { EdgePixelService } from './pixel/pixel-service';
 import { refuseLargeJsonBody } from './security/body-limit';
+import { EdgeStoryService } from './story/story-service';
+import { handleGraphqlWs, isWebSocketUpgrade } from './story/graphql-ws';
+import { serveStoryFile, STORIES_PATH } from './story/story-files';
 import { handleTestRoute, TEST_PREFIX } from './test-routes';
 import { edgeYoga, GRAPHQL_PATH } from './yoga';
 
@@ -54,16 +57,22 @@ export default {
       if (tooLarge) return tooLarge;
       const png = { bucket: env.BLOBS, baseUrl: `${url.origin}${MASKS_PATH}` };
       const pixel = new EdgePixelService(env, config, png, logger);
+      const story = new EdgeStoryService(env.STORY_JOBS, url.origin);
       const yoga = edgeYoga(logger);
+      const serverContext = {
+        pixloom: { pixel, story, signal: request.signal },
+        waitUntil: (work: Promise<unknown> | void) => ctx.waitUntil(Promise.resolve(work)),
+      };
+      if (isWebSocketUpgrade(request)) return handleGraphqlWs(request, yoga, serverContext);
       // Same runtime object; the Workers and DOM typings each declare their own Request.
       const graphqlRequest = request as unknown as Parameters<typeof yoga.handleRequest>[0];
-      return yoga.handleRequest(graphqlRequest, {
-        pixloom: { pixel, signal: request.signal },
-        waitUntil: (work) => ctx.waitUntil(Promise.resolve(work)),
-      });
+      return yoga.handleRequest(graphqlRequest, serverContext);
     }
     if (url.pathname.startsWith(MASKS_PATH) && request.method === 'GET') {
       return serveMask(env, url.pathname.slice(MASKS_PATH.length));
+    }
+    if (url.pathname.startsWith(STORIES_PATH) && request.method === 'GET') {
+      return serveStoryFile(env.BLOBS, url.pathname.slice(STORIES_PATH.length));
     }
     if (url.pathname === '/health') {
       return Response.json({ ok: true });
@@ -74,3 +83,5 @@ export default {
     return new Response(`Not found. GraphQL and GraphiQL are at ${GRAPHQL_PATH}.`, { status: 404 });
   },
 } satisfies ExportedHandler<Env>;
+
+export { StoryJobHub } from './story/job-hub';

@@ -4,6 +4,7 @@
  * pixel decoder), so the schema stays free of any runtime.
  */
 import type { ImageFormat } from '../../shared/src/image';
+import type { StoryService } from './story-context';
 
 export interface ImageRecord {
   /** SHA-256 hex of the file bytes. */
@@ -115,6 +116,8 @@ export interface PixelService {
 
 export interface PixloomContext {
   pixel: PixelService;
+  /** Story jobs (schema/src/story-context.ts). */
+  story: StoryService;
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
 }

@@ -9,6 +9,7 @@ import './types/segment';
 import './types/segmentation';
 import './types/stream';
 import './types/root';
+import './story-fields';
 
 export const schema = builder.toSchema();
 

@@ -1,0 +1,94 @@
+/**
+ * The edge's StoryService: each story is a StoryJobHub Durable Object, named by the story id.
+ * The Worker validates and forwards; subscriptions read the hub's event stream, so events cross
+ * requests through the Durable Object (yoga's in-memory pub/sub cannot in workerd).
+ */
+import { PixloomError } from '../../../shared/src/errors';
+import type { StoryJobSpec } from '../../../shared/src/story-wire';
+import type {
+  CreateStoryRequest, StoryEventRecord, StoryRecord, StoryService,
+} from '../../../schema/src/story-context';
+
+export class EdgeStoryService implements StoryService {
+  constructor(private readonly hubs: DurableObjectNamespace, private readonly baseUrl: string) {}
+
+  private hub(id: string): DurableObjectStub {
+    return this.hubs.get(this.hubs.idFromName(id));
+  }
+
+  async create(request: CreateStoryRequest): Promise<StoryRecord> {
+    const spec = toSpec(request);
+    const id = crypto.randomUUID();
+    const response = await this.hub(id).fetch('https://hub/start', {
+      method: 'POST', body: JSON.stringify({ id, baseUrl: this.baseUrl, spec }),
+    });
+    return (await response.json()) as StoryRecord;
+  }
+
+  async get(id: string): Promise<StoryRecord | null> {
+    const response = await this.hub(id).fetch('https://hub/state');
+    return response.status === 404 ? null : ((await response.json()) as StoryRecord);
+  }
+
+  async cancel(id: string): Promise<StoryRecord> {
+    const response = await this.hub(id).fetch('https://hub/cancel', { method: 'POST' });
+    if (response.status === 404) throw notFound(id);
+    return (await response.json()) as StoryRecord;
+  }
+
+  async* events(id: string, after: number, signal?: AbortSignal):
+  AsyncGenerator<StoryEventRecord> {
+    const response = await this.hub(id).fetch(`https://hub/events?after=${after}`, { signal });
+    if (response.status === 404) throw notFound(id);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let pending = '';
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        const lines = (pending + value).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line.trim() !== '') yield JSON.parse(line) as StoryEventRecord;
+        }
+      }
+    } finally {
+      // The viewer left (or the story ended): tell the hub at once by dropping the stream.
+      await reader.cancel().catch(() => undefined);
+    }
+  }
+}
+
+function notFound(id: string): PixloomError {
+  return new PixloomError('NOT_FOUND', `There is no story ${id}; use the id createStory `
+    + 'returned.');
+}
+
+function bad(message: string): never {
+  throw new PixloomError('BAD_REQUEST', message);
+}
+
+/** createStory's input as the gpu-service's job spec; the gpu-service checks the values. */
+export function toSpec(input: CreateStoryRequest): StoryJobSpec {
+  if (input.panels.length === 0) bad('panels is empty; send at least one panel.');
+  const rate = input.consistentAttentionRate ?? 0.5;
+  if (input.consistentAttentionRate !== null && input.consistentAttentionRate !== undefined
+    && !(rate >= 0 && rate <= 1)) {
+    bad(`consistentAttentionRate is ${rate}; send a number from 0 to 1 (0.5 is usual).`);
+  }
+  const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+  return {
+    character: input.character,
+    panels: input.panels.map((p) => ({
+      text: p.text, ...(p.caption ? { caption: p.caption } : {}),
+    })),
+    seed: opt(input.seed),
+    steps: opt(input.steps),
+    guidance: opt(input.guidance),
+    consistentAttention: input.consistentAttention === false
+      ? { enabled: false, rate } : { enabled: true, rate },
+    identityPanels: opt(input.identityPanels),
+    framesBetween: opt(input.framesBetween),
+    fps: opt(input.fps),
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * What the story fields need from the server: the edge implements it with one Durable Object
+ * per story job (state, event log, fan-out).
+ */
+
+export type StoryStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+export interface StoryPanelInput {
+  /** Action and setting, e.g. "waving in the park". */
+  text: string;
+  caption?: string | null;
+}
+
+export interface CreateStoryRequest {
+  character: string;
+  panels: StoryPanelInput[];
+  seed?: number | null;
+  steps?: number | null;
+  guidance?: number | null;
+  consistentAttention?: boolean | null;
+  consistentAttentionRate?: number | null;
+  identityPanels?: number | null;
+  framesBetween?: number | null;
+  fps?: number | null;
+}
+
+export interface StoryFileRecord {
+  url: string;
+  contentType: string;
+  width?: number | null;
+  height?: number | null;
+  frames?: number | null;
+  fps?: number | null;
+}
+
+export interface KeyframeRecord {
+  index: number;
+  url: string;
+  caption: string | null;
+}
+
+export interface StoryProgressRecord {
+  stage: string;
+  step: number;
+  of: number;
+}
+
+export interface StoryTimingsRecord {
+  seed: number;
+  queuedMs: number;
+  firstKeyframeMs: number | null;
+  identityMs: number;
+  panelsMs: number;
+  framesMs: number;
+  pageMs: number;
+  videoMs: number;
+  totalMs: number;
+}
+
+export interface StoryRecord {
+  id: string;
+  status: StoryStatus;
+  createdAt: string;
+  progress: StoryProgressRecord | null;
+  keyframes: KeyframeRecord[];
+  frames: number;
+  page: StoryFileRecord | null;
+  video: StoryFileRecord | null;
+  timings: StoryTimingsRecord | null;
+  error: { code: string; message: string } | null;
+  /** Seq of the last event in the log. */
+  lastSeq: number;
+}
+
+/** One entry of a story's event log; `seq` counts from 1 without gaps. */
+export type StoryEventRecord =
+  | { seq: number; type: 'progress'; stage: string; step: number; of: number }
+  | { seq: number; type: 'keyframe'; index: number; url: string; caption: string | null }
+  | { seq: number; type: 'frame'; index: number; url: string }
+  | { seq: number; type: 'completed'; story: StoryRecord }
+  | { seq: number; type: 'failed'; code: string; message: string }
+  | { seq: number; type: 'cancelled' };
+
+export interface StoryService {
+  create(request: CreateStoryRequest): Promise<StoryRecord>;
+  get(id: string): Promise<StoryRecord | null>;
+  cancel(id: string): Promise<StoryRecord>;
+  /** The log after `after` (0: from the start), then live events until the story ends. */
+  events(id: string, after: number, signal?: AbortSignal): AsyncIterable<StoryEventRecord>;
+}

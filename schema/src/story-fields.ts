@@ -1,0 +1,114 @@
+/** createStory, story, cancelStory and the storyEvents subscription. */
+import { PixloomError } from '../../shared/src/errors';
+import { builder } from './builder';
+import type { CreateStoryRequest, StoryEventRecord } from './story-context';
+import { CreateStoryInputRef, KeyframeRef, StoryRef } from './story-types';
+
+type Of<T extends StoryEventRecord['type']> = Extract<StoryEventRecord, { type: T }>;
+
+const StoryEventInterface = builder.interfaceRef<StoryEventRecord>('StoryEvent').implement({
+  description: 'An entry of a story\'s event log. seq counts from 1 without gaps; subscribe '
+    + 'with after: seq to get only what came later.',
+  fields: (t) => ({ seq: t.exposeInt('seq') }),
+  resolveType: (e) => ({
+    progress: 'StoryProgressEvent', keyframe: 'KeyframeEvent', frame: 'FrameEvent',
+    completed: 'StoryCompletedEvent', failed: 'StoryFailedEvent',
+    cancelled: 'StoryCancelledEvent',
+  })[e.type],
+});
+
+builder.objectRef<Of<'progress'>>('StoryProgressEvent').implement({
+  interfaces: [StoryEventInterface],
+  isTypeOf: (e) => (e as StoryEventRecord).type === 'progress',
+  fields: (t) => ({
+    stage: t.exposeString('stage'), step: t.exposeInt('step'), of: t.exposeInt('of'),
+  }),
+});
+
+builder.objectRef<Of<'keyframe'>>('KeyframeEvent').implement({
+  description: 'A keyframe, stored before it is announced.',
+  interfaces: [StoryEventInterface],
+  isTypeOf: (e) => (e as StoryEventRecord).type === 'keyframe',
+  fields: (t) => ({
+    keyframe: t.field({ type: KeyframeRef,
+      resolve: (e) => ({ index: e.index, url: e.url, caption: e.caption }) }),
+  }),
+});
+
+builder.objectRef<Of<'frame'>>('FrameEvent').implement({
+  description: 'A video frame (PNG), stored before it is announced.',
+  interfaces: [StoryEventInterface],
+  isTypeOf: (e) => (e as StoryEventRecord).type === 'frame',
+  fields: (t) => ({ index: t.exposeInt('index'), url: t.exposeString('url') }),
+});
+
+builder.objectRef<Of<'completed'>>('StoryCompletedEvent').implement({
+  description: 'The last event of a finished story.',
+  interfaces: [StoryEventInterface],
+  isTypeOf: (e) => (e as StoryEventRecord).type === 'completed',
+  fields: (t) => ({ story: t.field({ type: StoryRef, resolve: (e) => e.story }) }),
+});
+
+builder.objectRef<Of<'failed'>>('StoryFailedEvent').implement({
+  interfaces: [StoryEventInterface],
+  isTypeOf: (e) => (e as StoryEventRecord).type === 'failed',
+  fields: (t) => ({ code: t.exposeString('code'), message: t.exposeString('message') }),
+});
+
+builder.objectRef<Of<'cancelled'>>('StoryCancelledEvent').implement({
+  interfaces: [StoryEventInterface],
+  isTypeOf: (e) => (e as StoryEventRecord).type === 'cancelled',
+  fields: (t) => ({ cancelled: t.boolean({ resolve: () => true }) }),
+});
+
+const STORY_ID = /^[0-9a-f-]{36}$/;
+
+function storyId(id: string | number): string {
+  const text = String(id);
+  if (!STORY_ID.test(text)) {
+    throw new PixloomError('BAD_REQUEST', 'id must be the story id createStory returned (a '
+      + 'UUID).');
+  }
+  return text;
+}
+
+builder.queryField('story', (t) => t.field({
+  type: StoryRef,
+  nullable: true,
+  description: 'A story job by id; null if there is none.',
+  args: { id: t.arg.id({ required: true }) },
+  resolve: (_root, args, ctx) => ctx.story.get(storyId(args.id)),
+}));
+
+builder.mutationField('createStory', (t) => t.field({
+  type: StoryRef,
+  description: 'Starts a story job and returns it at once (status QUEUED); follow it with\n'
+    + 'storyEvents or story.',
+  args: { input: t.arg({ type: CreateStoryInputRef, required: true }) },
+  resolve: (_root, args, ctx) => ctx.story.create(args.input as CreateStoryRequest),
+}));
+
+builder.mutationField('cancelStory', (t) => t.field({
+  type: StoryRef,
+  description: 'Stops a story job within one scheduler step; its status becomes CANCELLED.',
+  args: { id: t.arg.id({ required: true }) },
+  resolve: (_root, args, ctx) => ctx.story.cancel(storyId(args.id)),
+}));
+
+builder.subscriptionField('storyEvents', (t) => t.field({
+  type: StoryEventInterface,
+  description: 'The story\'s events: the log after `after` (from the start when absent), then\n'
+    + 'live events until the story completes, fails or is cancelled.',
+  args: {
+    id: t.arg.id({ required: true }),
+    after: t.arg.int({ description: 'The last seq already received.' }),
+  },
+  subscribe: (_root, args, ctx) => {
+    const after = args.after ?? 0;
+    if (!Number.isInteger(after) || after < 0) {
+      throw new PixloomError('BAD_REQUEST', 'after must be 0 or the seq of an event received.');
+    }
+    return ctx.story.events(storyId(args.id), after, ctx.signal);
+  },
+  resolve: (event) => event,
+}));
