@@ -139,7 +139,13 @@ export interface EdgeOptions {
 }
 
 /** Worker vars the edge reads (wrangler.toml documents them). */
-export const EDGE_VARS = { gpuUrl: 'GPU_SERVICE_URL', secret: 'GPU_SERVICE_SECRET' } as const;
+export const EDGE_VARS = { gpuUrl: 'GPU_SERVICE_URL', secret: 'GPU_SERVICE_SECRET',
+  auth: 'PIXLOOM_AUTH' } as const;
+
+/** API keys locally: off (open) unless PIXLOOM_AUTH=on is set in the environment. */
+export function authMode(): 'on' | 'off' {
+  return process.env.PIXLOOM_AUTH?.trim().toLowerCase() === 'on' ? 'on' : 'off';
+}
 
 /**
  * Starts `wrangler dev` on 127.0.0.1, local bindings only. The secret goes to the Worker
@@ -147,7 +153,8 @@ export const EDGE_VARS = { gpuUrl: 'GPU_SERVICE_URL', secret: 'GPU_SERVICE_SECRE
  */
 export function startEdge(options: EdgeOptions): ManagedProcess {
   const persistTo = options.persistTo ?? join(ROOT, '.wrangler', 'state');
-  const vars = { [EDGE_VARS.gpuUrl]: options.gpuUrl, ...options.vars };
+  const vars = { [EDGE_VARS.gpuUrl]: options.gpuUrl, [EDGE_VARS.auth]: authMode(),
+    ...options.vars };
   let envFile: string | null = null;
   if (options.secret) {
     envFile = join(dirname(persistTo), `edge-${options.port}.secrets.env`);
@@ -414,6 +421,10 @@ async function main(): Promise<void> {
     'pixloom is running (local, offline):',
     `  GraphQL + GraphiQL  ${stack.graphqlUrl}`,
     `  gpu-service         ${stack.gpuUrl}  (health: ${stack.gpuUrl}/v2/health/ready)`,
+    authMode() === 'on'
+      ? '  API keys            required (PIXLOOM_AUTH=on); make one: npm run key:create'
+      : '  API keys            OFF: the API is open to anyone who can reach it; set '
+        + 'PIXLOOM_AUTH=on to require keys',
     'Press Ctrl-C to stop.',
     '',
   ].join('\n'));

@@ -6,7 +6,9 @@ import { createLogger } from '../../shared/src/logger';
 import { readConfig, type Env } from './env';
 import { pngMaskKey } from './pixel/keys';
 import { EdgePixelService } from './pixel/pixel-service';
+import { checkAccess } from './security/access';
 import { refuseLargeJsonBody } from './security/body-limit';
+import type { SecurityEnv } from './security/env';
 import { EdgeStoryService } from './story/story-service';
 import { handleGraphqlWs, isWebSocketUpgrade } from './story/graphql-ws';
 import { serveStoryFile, STORIES_PATH } from './story/story-files';
@@ -55,6 +57,8 @@ export default {
       const tooLarge = refuseLargeJsonBody(request)
         ?? refuseLargeBody(request, config.imageLimits.maxBytes);
       if (tooLarge) return tooLarge;
+      const access = await checkAccess(request, env as Env & SecurityEnv, logger);
+      if (access instanceof Response) return access;
       const png = { bucket: env.BLOBS, baseUrl: `${url.origin}${MASKS_PATH}` };
       const pixel = new EdgePixelService(env, config, png, logger);
       const story = new EdgeStoryService(env.STORY_JOBS, url.origin);
@@ -62,6 +66,7 @@ export default {
       const serverContext = {
         pixloom: { pixel, story, signal: request.signal },
         waitUntil: (work: Promise<unknown> | void) => ctx.waitUntil(Promise.resolve(work)),
+        auth: access,
       };
       if (isWebSocketUpgrade(request)) return handleGraphqlWs(request, yoga, serverContext);
       // Same runtime object; the Workers and DOM typings each declare their own Request.
@@ -83,5 +88,7 @@ export default {
     return new Response(`Not found. GraphQL and GraphiQL are at ${GRAPHQL_PATH}.`, { status: 404 });
   },
 } satisfies ExportedHandler<Env>;
+
+export { KeyRateLimiter } from './security/rate-limiter';
 
 export { StoryJobHub } from './story/job-hub';

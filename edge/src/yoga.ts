@@ -5,8 +5,10 @@ import type { PixloomContext } from '../../schema/src/context';
 import { schema } from '../../schema/src/schema';
 import { createMaskError } from './errors';
 import { graphiqlOptions, renderGraphiQL } from './graphiql';
+import type { KeyRecord } from './security/api-keys';
 import { useErrorCodes } from './security/error-codes';
 import { graphqlLimitPlugins } from './security/graphql-limits';
+import { useScopes } from './security/scopes';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -15,6 +17,8 @@ export interface ServerContext {
   pixloom: PixloomContext;
   /** Keeps the isolate alive for work that outlives the response. */
   waitUntil: (work: Promise<unknown> | void) => void;
+  /** The API key the request came with; `null` when PIXLOOM_AUTH is off. */
+  auth?: KeyRecord | null;
 }
 
 type EdgeYoga = YogaServerInstance<ServerContext, PixloomContext>;
@@ -46,7 +50,7 @@ export function edgeYoga(logger: Logger): EdgeYoga {
     context: ({ pixloom }) => pixloom,
     // One operation per request; limits on tokens, depth, aliases, directives and cost.
     batching: false,
-    plugins: [...graphqlLimitPlugins(), useErrorCodes()],
+    plugins: [...graphqlLimitPlugins(), useScopes(), useErrorCodes()],
   });
   return yoga;
 }
