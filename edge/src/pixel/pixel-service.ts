@@ -154,9 +154,8 @@ export class EdgePixelService implements PixelService {
     if (!image) throw new Error('gpu-service answered without the image geometry');
 
     const writes: Promise<void>[] = [];
-    if (!cached && result.features) {
-      writes.push(this.features.put(name, version, prep.image.id, { ...result.features, image }));
-    }
+    const fresh = !cached && result.features ? { ...result.features, image } : null;
+    if (fresh) writes.push(this.features.put(name, version, prep.image.id, fresh));
     const answer: CachedAnswer = { response: { ...result.response, image },
       segHidden: result.segHidden };
     writes.push(this.answers.put(prep.answerKey, answer));
@@ -172,7 +171,7 @@ export class EdgePixelService implements PixelService {
         lmMs: t.lmMs,
         tokens: t.tokens,
       },
-    });
+    }, fresh);
   }
 
   private async fromCache(prep: Prepared, hit: CachedAnswer): Promise<Segmentation> {
@@ -189,6 +188,8 @@ export class EdgePixelService implements PixelService {
     prep: Prepared,
     answer: CachedAnswer,
     facts: Pick<Segmentation, 'cached' | 'timings'>,
+    /** Encoder output this request already holds: decoding then skips reading it back. */
+    fresh: CachedFeatures | null = null,
   ): Segmentation {
     const { manifest } = prep.bundle;
     return new Segmentation({
@@ -199,7 +200,7 @@ export class EdgePixelService implements PixelService {
       model: { name: manifest.name, version: manifest.version },
       image: answer.response.image,
       segHidden: answer.segHidden,
-      features: () => this.requireFeatures(prep),
+      features: () => (fresh ? Promise.resolve(fresh) : this.requireFeatures(prep)),
       decoder: () => pixelDecoder(this.env.MODELS, prep.bundle),
       png: this.png,
       ...facts,
