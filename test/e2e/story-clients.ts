@@ -1,0 +1,98 @@
+/**
+ * Story subscriptions with the real clients: graphql-sse (Server-Sent Events) and graphql-ws
+ * (WebSocket). Each collects a subscription's events until it completes or is stopped.
+ */
+import { createClient as createSseClient } from 'graphql-sse';
+import { createClient as createWsClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface StoryEventOut {
+  seq: number;
+  __typename: string;
+  step?: number;
+  stage?: string;
+  index?: number;
+  url?: string;
+  keyframe?: { index: number; url: string; caption: string | null };
+  story?: { status: string };
+  code?: string;
+}
+
+export const EVENTS_QUERY = `subscription ($id: ID!, $after: Int) {
+  storyEvents(id: $id, after: $after) {
+    seq __typename
+    ... on StoryProgressEvent { stage step of }
+    ... on KeyframeEvent { keyframe { index url caption } }
+    ... on FrameEvent { index url }
+    ... on StoryCompletedEvent { story { status } }
+    ... on StoryFailedEvent { code message }
+  }
+}`;
+
+export interface Subscription {
+  events: StoryEventOut[];
+  /** Arrival time (ms, performance.now) of each event. */
+  times: number[];
+  /** Resolves when the server completes the subscription. */
+  done: Promise<void>;
+  /** Stops it from the client side. */
+  stop(): void;
+}
+
+type Transport = 'sse' | 'ws';
+
+/**
+ * Subscribes to `storyEvents(id, after)`; `onEvent` may return true to stop after that event
+ * (a viewer that leaves).
+ */
+export function subscribeStory(
+  transport: Transport,
+  graphqlUrl: string,
+  id: string,
+  after: number | null,
+  onEvent?: (e: StoryEventOut) => boolean | void,
+): Subscription {
+  const events: StoryEventOut[] = [];
+  const times: number[] = [];
+  let dispose: () => void = () => undefined;
+  let finish: () => void = () => undefined;
+  let fail: (error: unknown) => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  const sink = {
+    next: (value: { data?: unknown; errors?: unknown }) => {
+      if (value.errors) {
+        fail(new Error(JSON.stringify(value.errors)));
+        return;
+      }
+      const e = (value.data as { storyEvents: StoryEventOut }).storyEvents;
+      events.push(e);
+      times.push(performance.now());
+      if (onEvent?.(e)) {
+        stop();
+        finish();
+      }
+    },
+    error: (error: unknown) => fail(error),
+    complete: () => finish(),
+  };
+  const payload = { query: EVENTS_QUERY, variables: { id, after } };
+  let client: { dispose(): void | Promise<void> };
+  if (transport === 'sse') {
+    const sse = createSseClient({ url: graphqlUrl, retryAttempts: 0 });
+    client = sse;
+    dispose = sse.subscribe(payload, sink);
+  } else {
+    const ws = createWsClient({ url: graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket,
+      retryAttempts: 0, lazy: true });
+    client = ws;
+    dispose = ws.subscribe(payload, sink);
+  }
+  const stop = () => {
+    dispose();
+    void client.dispose();
+  };
+  return { events, times, done: done.finally(() => stop()), stop };
+}
