@@ -11,6 +11,19 @@ KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
 OBJECT_CLASSES = len(COLOURS) * len(KINDS) * len(SIZE_NAMES)
 
 
+# Dense semantic maps (training only): per pixel the colour, kind and size class of the visible
+# shape, class 0 for background. Averaged over each feature cell they give soft targets.
+DENSE_GROUPS = (len(COLOURS) + 1, len(KINDS) + 1, len(SIZE_NAMES) + 1)
+
+
+def semantic_maps(instances: np.ndarray, shapes) -> np.ndarray:
+    """[3, S, S] int64 class maps (colour, kind, size) from an instance map."""
+    lut = np.zeros((3, len(shapes) + 1), np.int64)
+    for j, s in enumerate(shapes):
+        lut[:, j + 1] = (COLOUR_INDEX[s.colour] + 1, KIND_INDEX[s.kind] + 1, s.size + 1)
+    return lut[:, instances]
+
+
 def object_grid(shapes, grid: int, size: int) -> np.ndarray:
     """[grid*grid, classes] multi-hot: which (colour, kind, size) has its centre in each image
     token's cell. Training-only target for the auxiliary head on the image tokens."""
@@ -97,6 +110,8 @@ def make_batch(rng, cfg, vocab, pool, batch_size):
         'pixel_values': normalise(pool.images[indices], [pool.contents[i] for i in indices]),
         'object_grid': torch.from_numpy(np.stack([object_grid(pool.shapes[i], grid, s)
                                                   for i in indices])),
+        'semantic': torch.from_numpy(np.stack([semantic_maps(pool.instances[i], pool.shapes[i])
+                                               for i in indices])),
         'image_index': torch.tensor(image_of, dtype=torch.long),
         'input_ids': ids,
         'labels': labels,

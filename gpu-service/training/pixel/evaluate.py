@@ -27,7 +27,7 @@ def load_model(checkpoint):
     cfg = ck['config']
     vocab = Vocabulary(cfg['scales'], cfg['tokens_per_scale'])
     model = PixelLM(cfg, len(vocab))
-    model.load_state_dict(ck['model'])
+    model.load_trained(ck['model'])
     return model.eval(), vocab, cfg
 
 

@@ -244,7 +244,7 @@ def main():
     cfg = ck['config']
     vocab = Vocabulary(cfg['scales'], cfg['tokens_per_scale'])
     model = PixelLM(cfg, len(vocab))
-    model.load_state_dict(ck['model'])
+    model.load_trained(ck['model'])
     export_bundle(model, vocab, cfg, args.out, args.checkpoint)
 
 

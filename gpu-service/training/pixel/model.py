@@ -3,7 +3,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from data import OBJECT_CLASSES
+from data import DENSE_GROUPS, OBJECT_CLASSES
 from encoder import ImageEncoder
 from lm import PixelLanguageModel
 from pixel_decoder import PixelDecoder
@@ -13,6 +13,19 @@ def dice_loss(logits, target):
     p = torch.sigmoid(logits).flatten(1)
     t = target.flatten(1)
     return (1 - (2 * (p * t).sum(1) + 1) / (p.sum(1) + t.sum(1) + 1)).mean()
+
+
+def soft_ce(logits, semantic):
+    """Soft cross-entropy per group of logits [B, sum(groups), h, w] against class maps
+    [B, 3, S, S] averaged over each h×w cell."""
+    total, start = 0.0, 0
+    for g, n in enumerate(DENSE_GROUPS):
+        onehot = F.one_hot(semantic[:, g], n).permute(0, 3, 1, 2).float()
+        target = F.adaptive_avg_pool2d(onehot, logits.shape[-2:])
+        logp = F.log_softmax(logits[:, start:start + n], 1)
+        total = total - (target * logp).sum(1).mean()
+        start += n
+    return total
 
 
 class PixelLM(nn.Module):
@@ -25,11 +38,36 @@ class PixelLM(nn.Module):
         # Training only (not exported): image tokens predict which objects sit in their cell,
         # standing in for the pretrained vision tower a full-size PixelLM starts from.
         self.object_head = nn.Linear(cfg['hidden'], OBJECT_CLASSES)
+        # Training only: dense colour / kind / size maps from both feature levels and from the
+        # image tokens (each token predicts its pool×pool cells of the deep level).
+        c, n = cfg['decoder_channels'], sum(DENSE_GROUPS)
+        self.pool = cfg['image_token_pool']
+        self.dense_f0 = nn.Conv2d(c, n, 1)
+        self.dense_f1 = nn.Conv2d(c, n, 1)
+        self.dense_tokens = nn.Linear(cfg['hidden'], n * self.pool ** 2)
+
+    def load_trained(self, state):
+        """Loads a checkpoint; heads used only as training losses may be absent."""
+        result = self.load_state_dict(state, strict=False)
+        bad = [k for k in result.missing_keys if not k.startswith(('dense_', 'object_head'))]
+        if bad or result.unexpected_keys:
+            raise RuntimeError(f'checkpoint does not fit: missing {bad}, '
+                               f'unexpected {result.unexpected_keys}')
+        return self
+
+    def dense_loss(self, image_tokens, f0, f1, semantic):
+        b, t, _ = image_tokens.shape
+        g, k = int(round(t ** 0.5)), self.pool
+        tok = self.dense_tokens(image_tokens).reshape(b, g, g, k, k, -1)
+        tok = tok.permute(0, 5, 1, 3, 2, 4).reshape(b, -1, g * k, g * k)
+        return (soft_ce(self.dense_f0(f0), semantic) + soft_ce(self.dense_f1(f1), semantic)
+                + soft_ce(tok, semantic)) / 3
 
     def forward(self, batch):
         image_tokens, f0, f1 = self.encoder(batch['pixel_values'])
         objects = F.binary_cross_entropy_with_logits(self.object_head(image_tokens),
                                                      batch['object_grid'])
+        dense = self.dense_loss(image_tokens, f0, f1, batch['semantic'])
         image_index = batch['image_index']
         image_tokens = image_tokens[image_index]
         b = image_tokens.shape[0]
@@ -40,10 +78,11 @@ class PixelLM(nn.Module):
         ce = F.cross_entropy(text_logits.reshape(-1, text_logits.shape[-1]),
                              batch['labels'].reshape(-1), ignore_index=-100)
         w = self.cfg['loss_weights']
-        out = {'ce': ce, 'objects': objects}
+        out = {'ce': ce, 'objects': objects, 'dense': dense}
+        extra = w.get('objects', 0) * objects + w.get('dense', 0) * dense
         owners = batch['owners']
         if len(owners) == 0:
-            out['loss'] = ce + w.get('objects', 0) * objects
+            out['loss'] = ce + extra
             return out
         seg_hidden = hidden[owners[:, None], ti + batch['seg_positions']]     # [T, L*N, d]
         images = image_index[owners]
@@ -61,5 +100,5 @@ class PixelLM(nn.Module):
         score_loss = F.mse_loss(scores, iou)
         out.update(bce=bce, dice=dice, aux=aux, iou=iou.mean())
         out['loss'] = (w['ce'] * ce + w['bce'] * bce + w['dice'] * dice + w['aux'] * aux
-                       + w['score'] * score_loss + w.get('objects', 0) * objects)
+                       + w['score'] * score_loss + extra)
         return out

@@ -20,7 +20,7 @@ COLOURS = {
 KINDS = ('circle', 'square', 'triangle', 'star')
 SIZE_NAMES = ('small', 'medium', 'large')
 # Half-extent of each size class in model-frame pixels: clear gaps, so "bigger" is unambiguous.
-SIZE_RADIUS = (4.6, 7.0, 10.0)
+SIZE_RADIUS = (5.2, 7.6, 10.4)
 # Centres of two shapes differ by at least this much on both axes, so "left of" is unambiguous.
 MIN_AXIS_GAP = 3.0
 MIN_VISIBLE = 0.6
