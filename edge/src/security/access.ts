@@ -1,0 +1,60 @@
+/**
+ * Who may call the GraphQL endpoint: with auth on, the request's API key is looked up and its
+ * rate limit taken before yoga reads the body; scopes are checked per operation (scopes.ts).
+ * Refusals are GraphQL-shaped JSON with `extensions.code` and the HTTP status of the code.
+ */
+import { ERROR_STATUS, isPixloomError, PixloomError } from '../../../shared/src/errors';
+import type { Logger } from '../../../shared/src/logger';
+import { authenticate, type KeyRecord } from './api-keys';
+import { authRequired, type SecurityEnv } from './env';
+
+/** A refusal as a GraphQL-over-HTTP response. */
+export function errorResponse(error: PixloomError, headers: Record<string, string> = {}) {
+  return Response.json({ errors: [{ message: error.message,
+    extensions: { code: error.code } }] }, { status: ERROR_STATUS[error.code], headers });
+}
+
+let warnedOpen = false;
+
+/**
+ * The key of an allowed request (`null` when auth is off), or the response that refuses it:
+ * `UNAUTHENTICATED` (401) or `RATE_LIMITED` (429, with `Retry-After`).
+ */
+export async function checkAccess(
+  request: Request,
+  env: SecurityEnv,
+  logger: Logger,
+): Promise<KeyRecord | null | Response> {
+  if (!authRequired(env)) {
+    if (!warnedOpen) {
+      logger.warn('PIXLOOM_AUTH is off: every GraphQL request is served without an API key');
+      warnedOpen = true;
+    }
+    return null;
+  }
+  if (!env.API_KEYS || !env.RATE_LIMITER) {
+    throw new Error('PIXLOOM_AUTH is on but the API_KEYS or RATE_LIMITER binding is missing '
+      + '(see wrangler.toml)');
+  }
+
+  let key: KeyRecord;
+  try {
+    key = await authenticate(request, env.API_KEYS);
+  } catch (error) {
+    if (isPixloomError(error)) {
+      return errorResponse(error, { 'www-authenticate': 'Bearer realm="pixloom"' });
+    }
+    throw error;
+  }
+
+  const bucket = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key.id));
+  const decision = await bucket.take(key.ratePerMinute);
+  if (!decision.ok) {
+    logger.info('rate limited', { keyId: key.id, ratePerMinute: key.ratePerMinute });
+    return errorResponse(new PixloomError('RATE_LIMITED', `This key may make `
+      + `${key.ratePerMinute} requests a minute; wait ${decision.retryAfterS} s (Retry-After) `
+      + 'and retry, or ask for a key with a higher rate.'),
+    { 'retry-after': String(decision.retryAfterS), 'x-ratelimit-remaining': '0' });
+  }
+  return key;
+}

@@ -1,0 +1,126 @@
+/**
+ * API keys at the edge in workerd with PIXLOOM_AUTH=on: keys made by `npm run key:create`
+ * (stored hashed in the local KV), bearer auth, scopes per operation, per-key rate limits.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashApiKey } from '../../edge/src/security/api-keys';
+import { createKey, parseArgs } from '../../scripts/key-create';
+import { ROOT } from '../../scripts/start';
+import { startHardeningEdge, type HardeningEdge } from './edge-process';
+import { codeOf, sendJson, sendUpload } from './http';
+
+const PORT = 8832;
+const persistTo = join(ROOT, '.wrangler', `edge-test-${PORT}`);
+const UPLOAD = 'mutation ($file: File!) { uploadImage(file: $file) { id } }';
+const PNG = new Uint8Array(readFileSync(join(ROOT, 'test', 'fixtures', 'bad-inputs', 'ok.png')));
+
+let edge: HardeningEdge;
+const keys: Record<'both' | 'segment' | 'story' | 'slow', string> = {} as never;
+
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+beforeAll(async () => {
+  edge = await startHardeningEdge({ port: PORT, gpuUrl: 'http://127.0.0.1:8839',
+    vars: { PIXLOOM_AUTH: 'on' } });
+  const make = async (scopes: string, rate: number) => (await createKey(
+    parseArgs(['--scopes', scopes, '--rate', String(rate), '--persist-to', persistTo]))).key;
+  keys.both = await make('segment,story', 600);
+  keys.segment = await make('segment', 600);
+  keys.story = await make('story', 600);
+  keys.slow = await make('segment', 3);
+});
+
+afterAll(async () => {
+  await edge?.stop();
+});
+
+describe('npm run key:create', () => {
+  it('refuses unknown scopes and rates that are not positive integers', () => {
+    expect(() => parseArgs(['--scopes', 'segment,admin'])).toThrow(/Unknown scope admin/);
+    expect(() => parseArgs(['--rate', '0'])).toThrow(/requests per minute/);
+    expect(parseArgs(['--scopes', 'story', '--rate', '5'], {})).toMatchObject({
+      scopes: ['story'], ratePerMinute: 5, remote: false });
+  });
+
+  it('stores the SHA-256 of a key, never the key', async () => {
+    const files = filesUnder(join(persistTo, 'v3', 'kv'));
+    const text = files.map((f) => readFileSync(f).toString('latin1')).join('\n');
+    for (const key of Object.values(keys)) {
+      expect(key).toMatch(/^pxl_[\w-]{43}$/);
+      expect(text).not.toContain(key);
+      expect(text).toContain(`keys/${await hashApiKey(key)}`);
+    }
+  });
+});
+
+describe('bearer auth', () => {
+  it('refuses a request without a key, with a malformed token, or with an unknown key', async () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{}, /needs a key/],
+      [{ authorization: 'Basic dXNlcjpwYXNz' }, /needs a key/],
+      [bearer('not-a-key'), /not a pixloom key/],
+      [bearer(`pxl_${'A'.repeat(43)}`), /unknown or was revoked/],
+    ];
+    for (const [headers, message] of cases) {
+      const answer = await sendJson(edge.graphqlUrl, { query: '{ __typename }' }, headers);
+      expect(answer.status).toBe(401);
+      expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(codeOf(answer)).toBe('UNAUTHENTICATED');
+      expect(answer.body?.errors?.[0]?.message).toMatch(message);
+    }
+  });
+
+  it('serves a request with a valid key', async () => {
+    const answer = await sendUpload(edge.graphqlUrl, UPLOAD,
+      { bytes: PNG, name: 'ok.png', type: 'image/png' }, {}, bearer(keys.both));
+    expect(answer.status).toBe(200);
+    expect(answer.body?.data?.uploadImage.id).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('scopes', () => {
+  it('lets a segment key upload and refuses the same operation to a story-only key', async () => {
+    const ok = await sendUpload(edge.graphqlUrl, UPLOAD,
+      { bytes: PNG, name: 'ok.png', type: 'image/png' }, {}, bearer(keys.segment));
+    expect(codeOf(ok)).toBeNull();
+
+    const refused = await sendUpload(edge.graphqlUrl, UPLOAD,
+      { bytes: PNG, name: 'ok.png', type: 'image/png' }, {}, bearer(keys.story));
+    expect(codeOf(refused)).toBe('FORBIDDEN');
+    expect(refused.body?.errors?.[0]?.message).toMatch(/lacks the scope segment.*--scopes/);
+
+    const typename = await sendJson(edge.graphqlUrl, { query: '{ __typename }' },
+      bearer(keys.story));
+    expect(codeOf(typename)).toBeNull();
+  });
+});
+
+describe('rate limits', () => {
+  it('lets a key of 3 a minute make 3 requests, then answers 429 with Retry-After', async () => {
+    const codes: Array<string | null> = [];
+    let last;
+    for (let i = 0; i < 5; i++) {
+      last = await sendJson(edge.graphqlUrl, { query: '{ __typename }' }, bearer(keys.slow));
+      codes.push(codeOf(last));
+    }
+    expect(codes).toEqual([null, null, null, 'RATE_LIMITED', 'RATE_LIMITED']);
+    expect(last!.status).toBe(429);
+    const retryAfter = Number(last!.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(20);
+    expect(last!.body?.errors?.[0]?.message).toMatch(/3 requests a minute; wait \d+ s/);
+
+    const other = await sendJson(edge.graphqlUrl, { query: '{ __typename }' },
+      bearer(keys.segment));
+    expect(codeOf(other)).toBeNull();
+  });
+});
