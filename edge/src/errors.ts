@@ -7,6 +7,7 @@
 import { GraphQLError } from 'graphql';
 import { isPixloomError } from '../../shared/src/errors';
 import type { Logger } from '../../shared/src/logger';
+import { retryAfterOf } from './resilience/retry-after';
 
 function unwrap(error: unknown): unknown {
   let current = error;
@@ -27,9 +28,13 @@ export function createMaskError(logger: Logger) {
   return (error: unknown): Error => {
     const original = unwrap(error);
     if (isPixloomError(original)) {
+      // A retry delay becomes extensions.retryAfter and, through yoga, a Retry-After header.
+      const retryAfter = retryAfterOf(original);
+      const retry = retryAfter === null ? {}
+        : { retryAfter, http: { headers: { 'retry-after': String(retryAfter) } } };
       return new GraphQLError(original.message, {
         ...location(error),
-        extensions: { code: original.code },
+        extensions: { code: original.code, ...retry },
       });
     }
     if (error instanceof GraphQLError && !error.originalError) return error;

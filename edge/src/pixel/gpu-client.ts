@@ -2,13 +2,15 @@
  * Calls the gpu-service's pixel pipeline (`POST /v1/pixel/answer`, shared/src/wire.ts): tensor
  * frames in and out, signed with HMAC when a secret is configured.
  */
-import { PixloomError, type ErrorCode } from '../../../shared/src/errors';
+import { isPixloomError, PixloomError, type ErrorCode } from '../../../shared/src/errors';
 import { decodeFrame, encodeFrame, FRAME_CONTENT_TYPE, tensor, type Frame, type FrameTensor }
   from '../../../shared/src/frame';
 import type { Logger } from '../../../shared/src/logger';
 import { signRequest } from '../../../shared/src/signing';
 import { PIXEL_ANSWER_PATH, type PixelAnswerRequest, type PixelAnswerResponse,
   type PixelStreamMeta, type ServiceError } from '../../../shared/src/wire';
+import type { GpuPool } from '../resilience/gpu-pool';
+import { withRetryAfter } from '../resilience/retry-after';
 import { readFrames } from './frame-reader';
 
 export interface AnswerCall {
@@ -44,7 +46,7 @@ export type AnswerEvent =
 /** Codes of the gpu-service that describe the caller's input, passed on to the client. */
 const CLIENT_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'BAD_REQUEST', 'BAD_IMAGE', 'UNSUPPORTED_IMAGE', 'IMAGE_TOO_LARGE', 'PAYLOAD_TOO_LARGE',
-  'UNAVAILABLE',
+  'UNAVAILABLE', 'BUSY',
 ]);
 
 function resultFrom(frame: Frame<PixelAnswerResponse>): AnswerResult {
@@ -57,7 +59,7 @@ function resultFrom(frame: Frame<PixelAnswerResponse>): AnswerResult {
 
 export class GpuClient {
   constructor(
-    private readonly baseUrl: string,
+    private readonly pool: GpuPool,
     private readonly secret: string | null,
     private readonly logger: Logger,
   ) {}
@@ -100,21 +102,24 @@ export class GpuClient {
       ? [{ ...call.imageTokens, name: 'image_tokens' }]
       : [tensor('image', call.image as Uint8Array, [(call.image as Uint8Array).length])];
     const body = encodeFrame(meta, tensors);
-    const headers: Record<string, string> = { 'content-type': FRAME_CONTENT_TYPE };
-    if (this.secret) {
-      Object.assign(headers, await signRequest(this.secret, 'POST', PIXEL_ANSWER_PATH, body));
-    }
-
-    const url = `${this.baseUrl}${PIXEL_ANSWER_PATH}`;
+    // Each attempt is signed afresh: the gpu-service refuses a nonce it has seen.
+    const send = async (baseUrl: string, attemptSignal: AbortSignal) => {
+      const headers: Record<string, string> = { 'content-type': FRAME_CONTENT_TYPE };
+      if (this.secret) {
+        Object.assign(headers, await signRequest(this.secret, 'POST', PIXEL_ANSWER_PATH, body));
+      }
+      return fetch(`${baseUrl}${PIXEL_ANSWER_PATH}`, { method: 'POST', headers, body,
+        signal: attemptSignal });
+    };
     let response: Response;
     try {
-      response = await fetch(url, { method: 'POST', headers, body, signal });
+      // The same question about the same image always gets the same answer: idempotent.
+      response = await this.pool.request(send, { idempotent: true, signal });
     } catch (cause) {
-      if (signal?.aborted) throw cause;
-      this.logger.error('gpu-service unreachable', { url, error: cause });
-      throw new PixloomError('UNAVAILABLE', `The gpu-service at ${this.baseUrl} is not `
-        + 'answering; start it (npm start does) or point GPU_SERVICE_URL at it, then retry.',
-      { cause });
+      if (signal?.aborted || isPixloomError(cause)) throw cause;
+      this.logger.error('gpu-service call failed', { urls: this.pool.urls, error: cause });
+      throw new PixloomError('UNAVAILABLE', 'The gpu-service is not answering; retry in a '
+        + 'moment.', { cause });
     }
     if (!response.ok) {
       let error: ServiceError['error'] | undefined;
@@ -123,7 +128,10 @@ export class GpuClient {
       } catch {
         error = undefined;
       }
-      throw this.serviceError(error?.code ?? 'INTERNAL', error?.message ?? '', response.status);
+      const failure = this.serviceError(error?.code ?? 'INTERNAL', error?.message ?? '',
+        response.status);
+      const retryAfter = Number(response.headers.get('retry-after'));
+      throw retryAfter > 0 ? withRetryAfter(failure, retryAfter) : failure;
     }
     return response;
   }

@@ -11,6 +11,8 @@ import type { EdgeConfig, Env } from '../env';
 import { answerPiece, answerPieces } from './answer-words';
 import { AnswerCache, FeatureCache, type CachedAnswer, type CachedFeatures } from './caches';
 import { currentBundle, pixelDecoder } from './decoder';
+import { GpuPool } from '../resilience/gpu-pool';
+import { readPoolConfig, type PoolEnv } from '../resilience/pool-config';
 import { GpuClient, type AnswerCall, type AnswerResult } from './gpu-client';
 import { ImageStore } from './images';
 import { answerKeys, normaliseQuestion } from './keys';
@@ -47,7 +49,9 @@ export class EdgePixelService implements PixelService {
     this.images = new ImageStore(env.BLOBS, config.imageLimits);
     this.features = new FeatureCache(env.BLOBS);
     this.answers = new AnswerCache(env.ANSWERS);
-    this.gpu = new GpuClient(config.gpuServiceUrl, config.gpuServiceSecret, logger);
+    const pool = readPoolConfig(env as Env & PoolEnv);
+    this.gpu = new GpuClient(new GpuPool(pool.urls, logger, pool.options),
+      config.gpuServiceSecret, logger);
   }
 
   async uploadImage(file: File): Promise<ImageRecord> {
