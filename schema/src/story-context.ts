@@ -75,8 +75,9 @@ export interface StoryRecord {
 /** One entry of a story's event log; `seq` counts from 1 without gaps. */
 export type StoryEventRecord =
   | { seq: number; type: 'progress'; stage: string; step: number; of: number }
-  | { seq: number; type: 'keyframe'; index: number; url: string; caption: string | null }
-  | { seq: number; type: 'frame'; index: number; url: string }
+  | { seq: number; type: 'keyframe'; index: number; url: string; caption: string | null;
+    announcedAt: number }
+  | { seq: number; type: 'frame'; index: number; url: string; announcedAt: number }
   | { seq: number; type: 'completed'; story: StoryRecord }
   | { seq: number; type: 'failed'; code: string; message: string }
   | { seq: number; type: 'cancelled' };

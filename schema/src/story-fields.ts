@@ -4,6 +4,9 @@ import { builder } from './builder';
 import type { CreateStoryRequest, StoryEventRecord } from './story-context';
 import { CreateStoryInputRef, KeyframeRef, StoryRef } from './story-types';
 
+const ANNOUNCED_AT = 'When the story\'s Durable Object announced it, after storing it '
+  + '(milliseconds since 1970, the edge\'s clock).';
+
 type Of<T extends StoryEventRecord['type']> = Extract<StoryEventRecord, { type: T }>;
 
 const StoryEventInterface = builder.interfaceRef<StoryEventRecord>('StoryEvent').implement({
@@ -32,6 +35,7 @@ builder.objectRef<Of<'keyframe'>>('KeyframeEvent').implement({
   fields: (t) => ({
     keyframe: t.field({ type: KeyframeRef,
       resolve: (e) => ({ index: e.index, url: e.url, caption: e.caption }) }),
+    announcedAt: t.exposeFloat('announcedAt', { description: ANNOUNCED_AT }),
   }),
 });
 
@@ -39,7 +43,11 @@ builder.objectRef<Of<'frame'>>('FrameEvent').implement({
   description: 'A video frame (PNG), stored before it is announced.',
   interfaces: [StoryEventInterface],
   isTypeOf: (e) => (e as StoryEventRecord).type === 'frame',
-  fields: (t) => ({ index: t.exposeInt('index'), url: t.exposeString('url') }),
+  fields: (t) => ({
+    index: t.exposeInt('index'),
+    url: t.exposeString('url'),
+    announcedAt: t.exposeFloat('announcedAt', { description: ANNOUNCED_AT }),
+  }),
 });
 
 builder.objectRef<Of<'completed'>>('StoryCompletedEvent').implement({

@@ -7,6 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startStack } from '../../scripts/start';
 import { benchPixel } from './pixel-bench';
+import { benchStory } from './story-bench';
 
 const EDGE_PORT = Number(process.env.PIXLOOM_BENCH_EDGE_PORT ?? 18887);
 const GPU_PORT = Number(process.env.PIXLOOM_BENCH_GPU_PORT ?? 18890);
@@ -16,8 +17,11 @@ const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const modelsDir = process.env.PIXLOOM_MODELS_DIR ?? join(ROOT, 'gpu-service', 'models');
-  if (!existsSync(join(modelsDir, 'pixel-ref', 'manifest.json'))) {
-    console.error(`No pixel-ref bundle under ${modelsDir}; export it first (see README).`);
+  const hasPixel = existsSync(join(modelsDir, 'pixel-ref', 'manifest.json'));
+  const hasStory = existsSync(join(modelsDir, 'story-ref', 'manifest.json'));
+  if (!hasPixel && !hasStory) {
+    console.error(`No pixel-ref or story-ref bundle under ${modelsDir}; export them first `
+      + '(see README).');
     process.exit(1);
   }
   const persistTo = join(ROOT, '.wrangler', `bench-${EDGE_PORT}`);
@@ -27,24 +31,32 @@ async function main(): Promise<void> {
   const stack = await startStack({
     edgePort: EDGE_PORT, gpuPort: GPU_PORT, modelsDir, persistTo,
     edgeVars: { PIXLOOM_TEST_ROUTES: '1', LOG_LEVEL: 'warn' },
-    gpuEnv: { PIXLOOM_LOG_LEVEL: 'warn' },
+    gpuEnv: { PIXLOOM_LOG_LEVEL: 'warn', ...(hasPixel ? {} : { PIXLOOM_PIXEL_BUNDLE: 'none' }) },
   });
   const ratios: Record<string, number> = {};
   const details: Record<string, Record<string, number>> = {};
   try {
-    const pixel = await benchPixel(stack, modelsDir);
-    Object.assign(ratios, {
-      edgeDecodeVsNative: pixel.edgeDecodeVsNative,
-      warmVsCold: pixel.warmVsCold,
-      graphqlVsPipeline: pixel.graphqlVsPipeline,
-    });
-    details.segment = pixel.detail;
+    if (hasPixel) {
+      const pixel = await benchPixel(stack, modelsDir);
+      Object.assign(ratios, {
+        edgeDecodeVsNative: pixel.edgeDecodeVsNative,
+        warmVsCold: pixel.warmVsCold,
+        graphqlVsPipeline: pixel.graphqlVsPipeline,
+      });
+      details.segment = pixel.detail;
+    }
+    if (hasStory) {
+      const story = await benchStory(stack);
+      ratios.csaVsPlain = story.csaVsPlain;
+      details.story = story.detail;
+    }
   } finally {
     await stack.stop();
   }
 
   const goals: Record<string, string> = {
     edgeDecodeVsNative: '≤ 1.5', warmVsCold: '≤ 0.05', graphqlVsPipeline: '≤ 1.3',
+    csaVsPlain: '(cost of Consistent Self-Attention)',
   };
   console.log('\nratio                  value   goal');
   for (const [key, value] of Object.entries(ratios)) {

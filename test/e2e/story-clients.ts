@@ -5,6 +5,7 @@
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { graphql } from '../../edge/test/graphql-client';
 
 export interface StoryEventOut {
   seq: number;
@@ -16,14 +17,15 @@ export interface StoryEventOut {
   keyframe?: { index: number; url: string; caption: string | null };
   story?: { status: string };
   code?: string;
+  announcedAt?: number;
 }
 
 export const EVENTS_QUERY = `subscription ($id: ID!, $after: Int) {
   storyEvents(id: $id, after: $after) {
     seq __typename
     ... on StoryProgressEvent { stage step of }
-    ... on KeyframeEvent { keyframe { index url caption } }
-    ... on FrameEvent { index url }
+    ... on KeyframeEvent { keyframe { index url caption } announcedAt }
+    ... on FrameEvent { index url announcedAt }
     ... on StoryCompletedEvent { story { status } }
     ... on StoryFailedEvent { code message }
   }
@@ -95,4 +97,18 @@ export function subscribeStory(
     void client.dispose();
   };
   return { events, times, done: done.finally(() => stop()), stop };
+}
+
+const CREATE = `mutation ($input: CreateStoryInput!) {
+  createStory(input: $input) { id status } }`;
+
+/** Starts a story with createStory; resolves with its id once it is QUEUED. */
+export async function createStory(url: string, input: Record<string, unknown>): Promise<string> {
+  const result = await graphql<{ createStory: { id: string; status: string } }>(url, CREATE,
+    { input });
+  const story = result.data?.createStory;
+  if (!story || story.status !== 'QUEUED') {
+    throw new Error(`createStory failed: ${JSON.stringify(result.errors ?? result.data)}`);
+  }
+  return story.id;
 }

@@ -15,7 +15,7 @@ import { mean, storyConsistency } from '../../gpu-service/src/story/measures';
 import { StoryPipeline } from '../../gpu-service/src/story/pipeline';
 import { readKeyframes } from '../../gpu-service/src/story/story-eval';
 import type { RgbImage } from '../../gpu-service/src/story/types';
-import { type StoryEventOut, subscribeStory } from './story-clients';
+import { createStory, type StoryEventOut, subscribeStory } from './story-clients';
 
 const EDGE_PORT = 8824;
 const GPU_PORT = 8825;
@@ -25,8 +25,6 @@ const HAS_STORY = existsSync(join(STORY_DIR, 'manifest.json'));
 const NO_STORY = `needs ${join(STORY_DIR, 'manifest.json')}: export story-ref first, or set `
   + 'PIXLOOM_MODELS_DIR';
 
-export const CREATE = `mutation ($input: CreateStoryInput!) {
-  createStory(input: $input) { id status } }`;
 const STORY = `query ($id: ID!) { story(id: $id) {
   id status lastSeq frames keyframes { index url caption }
   page { url contentType width height } video { url contentType frames fps }
@@ -38,15 +36,6 @@ const PANELS = [
   { text: 'running on the beach', caption: 'Then a run by the sea!' },
   { text: 'sitting in the city' },
 ];
-
-/** Starts a story; resolves with its id. */
-export async function createStory(url: string, input: Record<string, unknown>): Promise<string> {
-  const result = await graphql<{ createStory: { id: string; status: string } }>(url, CREATE,
-    { input });
-  expect(result.errors).toBeUndefined();
-  expect(result.data!.createStory.status).toBe('QUEUED');
-  return result.data!.createStory.id;
-}
 
 /** Held-out stories and scheduler steps of the consistency comparison. */
 const CONSISTENCY_STORIES = 6;

@@ -76,14 +76,25 @@ export class EventLog {
   /** seq up to which a subscriber has been written (live delivery skips older events). */
   private readonly caughtUp = new Map<number, number>();
 
-  /** Sends a logged event to every caught-up subscriber, in parallel; closes them at the end. */
-  async publish(event: StoryEventRecord): Promise<void> {
+  /** Each subscriber's pending writes, so its events stay in order without waiting on it. */
+  private readonly queues = new Map<number, Promise<void>>();
+
+  /**
+   * Queues a logged event to every caught-up subscriber and closes them after a last event.
+   * Nobody waits for a slow subscriber; the promise settles once every write has.
+   */
+  publish(event: StoryEventRecord): Promise<void> {
     const targets = [...this.subscribers.values()]
       .filter((s) => (this.caughtUp.get(s.id) ?? Infinity) < event.seq);
-    await Promise.all(targets.map(async (s) => {
+    return Promise.all(targets.map((s) => {
       this.caughtUp.set(s.id, event.seq);
-      if (await this.deliver(s, event) && TERMINAL.has(event.type)) this.remove(s, false);
-    }));
+      const next = (this.queues.get(s.id) ?? Promise.resolve()).then(async () => {
+        if (!this.subscribers.has(s.id)) return;
+        if (await this.deliver(s, event) && TERMINAL.has(event.type)) this.remove(s, false);
+      });
+      this.queues.set(s.id, next);
+      return next;
+    })).then(() => undefined);
   }
 
   /** Removes a subscriber that left; `gone`: found gone by a failed write (counted). */
@@ -105,6 +116,7 @@ export class EventLog {
   private remove(s: Subscriber, gone: boolean): void {
     if (!this.subscribers.delete(s.id)) return;
     this.caughtUp.delete(s.id);
+    this.queues.delete(s.id);
     if (gone) this.gone++;
     s.close();
   }

@@ -70,13 +70,17 @@ export class StoryJobHub extends DurableObject<Env> {
     await this.ctx.storage.put('state', this.state);
   }
 
-  /** Logs an event (storage first), then fans it out. */
+  /**
+   * Logs an event and fans it out. The storage write is not awaited: the object's output gate
+   * holds every outgoing byte until the write is durable, so no subscriber can see an event the
+   * log could lose, and the fan-out does not wait for the disk.
+   */
   private async emit(event: NewStoryEvent): Promise<void> {
     const log = this.log!;
     if (log.ended) return;
     const logged = log.append(event);
-    await this.ctx.storage.put(`e:${String(logged.seq).padStart(8, '0')}`, logged);
-    await log.publish(logged);
+    void this.ctx.storage.put(`e:${String(logged.seq).padStart(8, '0')}`, logged);
+    void log.publish(logged);
   }
 
   private async start({ id, baseUrl, spec }: Started): Promise<StoryRecord> {
@@ -148,14 +152,15 @@ export class StoryJobHub extends DurableObject<Env> {
         const keyframe = { index: meta.index, url: `${base}${file}`, caption: meta.caption };
         s.keyframes.push(keyframe);
         await this.save();
-        await this.emit({ type: 'keyframe', ...keyframe });
+        await this.emit({ type: 'keyframe', ...keyframe, announcedAt: Date.now() });
         return;
       }
       case 'frame': {
         const file = `frame-${meta.index}.png`;
         await this.put(id, file, rgbPng(bytes('rgb'), meta.width, meta.height), 'image/png');
         s.frames = meta.index + 1;
-        await this.emit({ type: 'frame', index: meta.index, url: `${base}${file}` });
+        await this.emit({ type: 'frame', index: meta.index, url: `${base}${file}`,
+          announcedAt: Date.now() });
         return;
       }
       case 'page':
