@@ -22,6 +22,7 @@ import { handlePixelAnswer } from './http/pixel-answer.js';
 import type { PixelEngine } from './http/pixel-engine.js';
 import { sendError, sendJson } from './http/respond.js';
 import { SerialQueue } from './http/serial-queue.js';
+import { Drain } from './http/shutdown.js';
 import { routeStory, type StoryRoutes } from './story-service/story-routes.js';
 
 const ROUTES: Record<string, string> = {
@@ -50,6 +51,7 @@ export class GpuServer {
   expects = { pixel: true, story: false };
   private readonly queue: SerialQueue;
   private readonly verifier: SignatureVerifier | null;
+  private readonly drain = new Drain();
 
   constructor(private readonly config: GpuServiceConfig, private readonly logger: Logger) {
     this.queue = new SerialQueue(config.maxQueue);
@@ -60,7 +62,7 @@ export class GpuServer {
   /** Whether every configured bundle is loaded. */
   get ready(): boolean {
     return (!this.expects.pixel || this.pixel !== null)
-      && (!this.expects.story || this.story !== null);
+      && (!this.expects.story || this.story !== null) && !this.drain.draining;
   }
 
   /** Starts listening; resolves with the base URL. */
@@ -80,13 +82,20 @@ export class GpuServer {
     return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   }
 
-  /** Stops accepting calls, waits for running ones, then drops idle keep-alive sockets. */
-  close(): Promise<void> {
+  /**
+   * Graceful shutdown: stops taking work (new calls get UNAVAILABLE, readiness 503), fails
+   * queued story jobs, lets running calls finish for up to `graceMs`, then closes every
+   * connection.
+   */
+  async close(graceMs = 8000): Promise<void> {
+    this.drain.start();
     this.story?.queue.cancelAll();
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeIdleConnections();
-    });
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const drained = await this.drain.idle(graceMs);
+    if (!drained) this.logger.warn('closing with calls still running', { active: this.drain.active });
+    this.server.closeAllConnections();
+    await closed;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -116,6 +125,11 @@ export class GpuServer {
   ): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://gpu-service').pathname;
     const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (this.drain.draining) {
+      res.setHeader('connection', 'close');
+      if (path !== HEALTH_LIVE_PATH) throw this.drain.refusal();
+    }
+    this.drain.track(res);
     if (this.story && routeStory(path)) {
       const body = () => this.readFrameBody(req, path);
       await this.story.handle(req, res, path, body, requestId, logger);
