@@ -93,7 +93,9 @@ export class GpuServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const drained = await this.drain.idle(graceMs);
-    if (!drained) this.logger.warn('closing with calls still running', { active: this.drain.active });
+    if (!drained) {
+      this.logger.warn('closing with calls still running', { active: this.drain.active });
+    }
     this.server.closeAllConnections();
     await closed;
   }

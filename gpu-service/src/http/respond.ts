@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { isPixloomError, PixloomError } from '../../../shared/src/errors.js';
 import { FrameError } from '../../../shared/src/frame.js';
 import type { Logger } from '../../../shared/src/logger.js';
+import { retryAfterOf } from './retry-after.js';
 
 /** Sends `body` as JSON with `status`. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -49,5 +50,7 @@ export function sendError(
     return;
   }
   if (serviceError.status === 413) res.setHeader('connection', 'close');
+  const retryAfter = retryAfterOf(serviceError);
+  if (retryAfter !== null) res.setHeader('retry-after', String(retryAfter));
   sendJson(res, serviceError.status, serviceError.toJSON());
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { retryAfterOf } from './retry-after.js';
 import { SerialQueue } from './serial-queue.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -20,15 +21,27 @@ describe('SerialQueue', () => {
     expect(queue.size).toBe(0);
   });
 
-  it('refuses calls beyond the waiting limit with UNAVAILABLE', async () => {
+  it('refuses calls beyond the waiting limit with BUSY and a retry delay', async () => {
     const queue = new SerialQueue(1);
     const running = queue.run(() => tick(20));
     const waiting = queue.run(() => tick(1));
-    await expect(queue.run(() => tick(1))).rejects.toMatchObject({
-      code: 'UNAVAILABLE', status: 503,
-    });
+    const refused = await queue.run(() => tick(1)).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'BUSY', status: 503 });
+    expect(retryAfterOf(refused)).toBeGreaterThanOrEqual(1);
     expect(queue.size).toBe(2);
     await Promise.all([running, waiting]);
     await expect(queue.run(async () => 7)).resolves.toBe(7);
+  });
+
+  it('drops a call that waited longer than the queue timeout, with BUSY', async () => {
+    const queue = new SerialQueue(10, 30);
+    const running = queue.run(() => tick(80));
+    let ran = false;
+    const late = queue.run(async () => {
+      ran = true;
+    });
+    await expect(late).rejects.toMatchObject({ code: 'BUSY' });
+    expect(ran).toBe(false);
+    await running;
   });
 });
