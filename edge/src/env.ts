@@ -15,6 +15,8 @@ export interface Env {
   GPU_SERVICE_URL?: string;
   /** HMAC secret shared with the gpu-service (`PIXLOOM_GPU_SECRET` there); unsigned if unset. */
   GPU_SERVICE_SECRET?: string;
+  /** Name of the story bundle in MODELS (its latent decoder makes frame previews). */
+  STORY_BUNDLE?: string;
   /** Name of the pixel bundle in MODELS. @default pixel-ref */
   PIXEL_BUNDLE?: string;
   MAX_IMAGE_BYTES?: string;

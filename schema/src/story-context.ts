@@ -22,6 +22,8 @@ export interface CreateStoryRequest {
   identityPanels?: number | null;
   framesBetween?: number | null;
   fps?: number | null;
+  /** Send each frame's preview, decoded from its latent at the edge. */
+  previews?: boolean | null;
 }
 
 export interface StoryFileRecord {
@@ -77,7 +79,8 @@ export type StoryEventRecord =
   | { seq: number; type: 'progress'; stage: string; step: number; of: number }
   | { seq: number; type: 'keyframe'; index: number; url: string; caption: string | null;
     announcedAt: number }
-  | { seq: number; type: 'frame'; index: number; url: string; announcedAt: number }
+  | { seq: number; type: 'frame'; index: number; url: string; announcedAt: number;
+    preview: string | null }
   | { seq: number; type: 'completed'; story: StoryRecord }
   | { seq: number; type: 'failed'; code: string; message: string }
   | { seq: number; type: 'cancelled' };

@@ -46,6 +46,8 @@ builder.objectRef<Of<'frame'>>('FrameEvent').implement({
   fields: (t) => ({
     index: t.exposeInt('index'),
     url: t.exposeString('url'),
+    preview: t.exposeString('preview', { nullable: true, description: 'A half-size PNG data '
+      + 'URL decoded from the frame\'s latent at the edge (with createStory previews: true).' }),
     announcedAt: t.exposeFloat('announcedAt', { description: ANNOUNCED_AT }),
   }),
 });

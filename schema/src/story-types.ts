@@ -107,5 +107,7 @@ export const CreateStoryInputRef = builder.inputType('CreateStoryInput', {
     identityPanels: t.int({ description: 'Panels generated together as the identity batch.' }),
     framesBetween: t.int({ description: 'Video frames between consecutive keyframes.' }),
     fps: t.int({ description: 'Video frames per second. Default: 8.' }),
+    previews: t.boolean({ description: 'Give each FrameEvent a small preview decoded from '
+      + 'the frame\'s latent at the edge. Default: off.' }),
   }),
 });

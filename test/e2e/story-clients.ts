@@ -18,6 +18,7 @@ export interface StoryEventOut {
   story?: { status: string };
   code?: string;
   announcedAt?: number;
+  preview?: string | null;
 }
 
 export const EVENTS_QUERY = `subscription ($id: ID!, $after: Int) {
@@ -25,7 +26,7 @@ export const EVENTS_QUERY = `subscription ($id: ID!, $after: Int) {
     seq __typename
     ... on StoryProgressEvent { stage step of }
     ... on KeyframeEvent { keyframe { index url caption } announcedAt }
-    ... on FrameEvent { index url announcedAt }
+    ... on FrameEvent { index url announcedAt preview }
     ... on StoryCompletedEvent { story { status } }
     ... on StoryFailedEvent { code message }
   }

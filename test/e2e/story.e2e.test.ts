@@ -142,6 +142,30 @@ describe.runIf(HAS_STORY)('story jobs end to end', () => {
     expect(late.events).toEqual(whole.events.slice(-2));
   });
 
+  it('decodes frame previews from latents at the edge, matching the gpu-service frames',
+    async () => {
+      const id = await createStory(stack.graphqlUrl, {
+        character: 'a girl with a red shirt', panels: PANELS.slice(0, 2), seed: 4, steps: 4,
+        framesBetween: 2, previews: true,
+      });
+      const viewer = subscribeStory('ws', stack.graphqlUrl, id, null);
+      await viewer.done;
+      const frames = viewer.events.filter((e) => e.__typename === 'FrameEvent');
+      expect(frames).toHaveLength(4);
+      for (const frame of frames) {
+        expect(frame.preview).toMatch(/^data:image\/png;base64,/);
+        const bytes = Buffer.from(frame.preview!.split(',')[1], 'base64');
+        const preview = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+        expect([preview.info.width, preview.info.height]).toEqual([32, 32]);
+        const full = await fetchRgb(frame.url!);
+        const half = await sharp(Buffer.from(full.data), { raw: { width: 64, height: 64,
+          channels: 3 } }).resize(32, 32, { kernel: 'cubic' }).raw().toBuffer();
+        let diff = 0;
+        for (let i = 0; i < half.length; i++) diff += Math.abs(half[i] - preview.data[i]);
+        expect(diff / half.length).toBeLessThan(6);
+      }
+    });
+
   it('cancels a running story within a scheduler step', async () => {
     const id = await createStory(stack.graphqlUrl, {
       character: 'a girl with a red shirt', panels: PANELS, seed: 9, steps: 60,

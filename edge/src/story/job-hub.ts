@@ -9,11 +9,13 @@
  *   GET  /events?after=N                    (stream; ends after the last event)
  */
 import { DurableObject } from 'cloudflare:workers';
+import type { FrameTensor } from '../../../shared/src/frame';
 import { createLogger, type Logger } from '../../../shared/src/logger';
 import type { StoryJobSpec, StoryStreamMeta } from '../../../shared/src/story-wire';
 import type { StoryEventRecord, StoryRecord } from '../../../schema/src/story-context';
 import { readConfig, type Env } from '../env';
 import { EventLog, type NewStoryEvent } from './event-log';
+import { latentPreviewer } from './latent-preview';
 import { StoryGpuClient } from './gpu-story-client';
 import { rgbPng, storyKey, STORIES_PATH } from './story-files';
 
@@ -24,6 +26,8 @@ interface Started {
   id: string;
   baseUrl: string;
   spec: StoryJobSpec;
+  /** Decode each frame's latent at the edge for a preview. */
+  previews: boolean;
 }
 
 export class StoryJobHub extends DurableObject<Env> {
@@ -83,7 +87,10 @@ export class StoryJobHub extends DurableObject<Env> {
     void log.publish(logged);
   }
 
-  private async start({ id, baseUrl, spec }: Started): Promise<StoryRecord> {
+  private previews = false;
+
+  private async start({ id, baseUrl, spec, previews }: Started): Promise<StoryRecord> {
+    this.previews = previews === true;
     if (this.state !== null) return this.view();
     this.state = {
       id, status: 'QUEUED', createdAt: new Date().toISOString(), progress: null, keyframes: [],
@@ -137,7 +144,7 @@ export class StoryJobHub extends DurableObject<Env> {
     }
   }
 
-  private async onFrame(meta: StoryStreamMeta, tensors: Record<string, { data: unknown }>,
+  private async onFrame(meta: StoryStreamMeta, tensors: Record<string, FrameTensor>,
     id: string, base: string): Promise<void> {
     const s = this.state!;
     const bytes = (name: string) => tensors[name].data as Uint8Array;
@@ -159,7 +166,8 @@ export class StoryJobHub extends DurableObject<Env> {
         const file = `frame-${meta.index}.png`;
         await this.put(id, file, rgbPng(bytes('rgb'), meta.width, meta.height), 'image/png');
         s.frames = meta.index + 1;
-        await this.emit({ type: 'frame', index: meta.index, url: `${base}${file}`,
+        const preview = this.previews ? await this.preview(tensors.latent as FrameTensor) : null;
+        await this.emit({ type: 'frame', index: meta.index, url: `${base}${file}`, preview,
           announcedAt: Date.now() });
         return;
       }
@@ -182,6 +190,18 @@ export class StoryJobHub extends DurableObject<Env> {
         await this.markCancelled();
         return;
       default:
+    }
+  }
+
+  /** The frame's latent decoded in WASM; null (logged) when the decoder is not available. */
+  private async preview(latent: FrameTensor): Promise<string | null> {
+    try {
+      const previewer = await latentPreviewer(this.env.MODELS, this.env.STORY_BUNDLE
+        ?? 'story-ref');
+      return await previewer.preview(latent.data as Float32Array, latent.dims);
+    } catch (error) {
+      this.logger.warn('frame preview not decoded', { error });
+      return null;
     }
   }
 

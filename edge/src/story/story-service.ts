@@ -20,7 +20,8 @@ export class EdgeStoryService implements StoryService {
     const spec = toSpec(request);
     const id = crypto.randomUUID();
     const response = await this.hub(id).fetch('https://hub/start', {
-      method: 'POST', body: JSON.stringify({ id, baseUrl: this.baseUrl, spec }),
+      method: 'POST',
+      body: JSON.stringify({ id, baseUrl: this.baseUrl, spec, previews: !!request.previews }),
     });
     return (await response.json()) as StoryRecord;
   }
