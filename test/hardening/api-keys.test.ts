@@ -63,7 +63,7 @@ describe('npm run key:create', () => {
 });
 
 describe('bearer auth', () => {
-  it('refuses a request without a key, with a malformed token, or with an unknown key', async () => {
+  it('refuses a request without a key, with a malformed token or an unknown key', async () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{}, /needs a key/],
       [{ authorization: 'Basic dXNlcjpwYXNz' }, /needs a key/],
