@@ -72,6 +72,10 @@ export interface StoryRecord {
   error: { code: string; message: string } | null;
   /** Seq of the last event in the log. */
   lastSeq: number;
+  /** Subscribers connected now. */
+  viewers: number;
+  /** Subscribers dropped because they had gone without closing (a failed write). */
+  goneViewers: number;
 }
 
 /** One entry of a story's event log; `seq` counts from 1 without gaps. */

@@ -84,6 +84,9 @@ export const StoryRef = builder.objectRef<StoryRecord>('Story').implement({
     timings: t.field({ type: StoryTimingsRef, nullable: true, resolve: (s) => s.timings }),
     error: t.field({ type: StoryErrorRef, nullable: true, resolve: (s) => s.error }),
     lastSeq: t.exposeInt('lastSeq', { description: 'seq of the last event so far.' }),
+    viewers: t.exposeInt('viewers', { description: 'Subscribers connected now.' }),
+    goneViewers: t.exposeInt('goneViewers',
+      { description: 'Subscribers found gone (a write to them failed) and dropped.' }),
   }),
 });
 

@@ -175,7 +175,17 @@ describe.runIf(HAS_STORY)('story jobs end to end', () => {
     const viewer = subscribeStory('sse', stack.graphqlUrl, id, null, (e) => {
       if (e.__typename === 'StoryProgressEvent' && (e.step ?? 0) >= 3) progressed();
     });
-    await started;
+    const leaver = subscribeStory('sse', stack.graphqlUrl, id, null, () => true);
+    await Promise.all([started, leaver.done]);
+    // The viewer that left is noticed and dropped; the other one stays.
+    let viewers = -1;
+    for (let i = 0; i < 40 && viewers !== 1; i++) {
+      const { data } = await graphql<{ story: { viewers: number } }>(stack.graphqlUrl,
+        'query ($id: ID!) { story(id: $id) { viewers } }', { id });
+      viewers = data!.story.viewers;
+      if (viewers !== 1) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(viewers).toBe(1);
     const cancelAt = performance.now();
     const cancelled = await graphql<{ cancelStory: { status: string } }>(stack.graphqlUrl,
       CANCEL, { id });

@@ -67,7 +67,9 @@ export class StoryJobHub extends DurableObject<Env> {
   }
 
   private view(): StoryRecord {
-    return { ...(this.state as StoryRecord), lastSeq: this.log!.lastSeq };
+    const log = this.log!;
+    return { ...(this.state as StoryRecord), lastSeq: log.lastSeq,
+      viewers: log.subscriberCount, goneViewers: log.gone };
   }
 
   private async save(): Promise<void> {
@@ -94,7 +96,8 @@ export class StoryJobHub extends DurableObject<Env> {
     if (this.state !== null) return this.view();
     this.state = {
       id, status: 'QUEUED', createdAt: new Date().toISOString(), progress: null, keyframes: [],
-      frames: 0, page: null, video: null, timings: null, error: null, lastSeq: 0,
+      frames: 0, page: null, video: null, timings: null, error: null, lastSeq: 0, viewers: 0,
+      goneViewers: 0,
     };
     await this.save();
     this.run = new AbortController();
