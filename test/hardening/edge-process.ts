@@ -20,11 +20,14 @@ export async function startHardeningEdge(options: {
   gpuUrl: string;
   vars?: Record<string, string>;
   secret?: string;
+  /** Opens the DevTools inspector of the Worker here (heap measurements). */
+  inspectorPort?: number;
 }): Promise<HardeningEdge> {
   const persistTo = join(ROOT, '.wrangler', `edge-test-${options.port}`);
   rmSync(persistTo, { recursive: true, force: true });
   const proc = startEdge({ port: options.port, gpuUrl: options.gpuUrl, persistTo,
-    secret: options.secret, vars: { LOG_LEVEL: 'warn', ...options.vars } });
+    secret: options.secret, inspectorPort: options.inspectorPort,
+    vars: { LOG_LEVEL: 'warn', ...options.vars } });
   const url = `http://127.0.0.1:${options.port}`;
   const ready = async () => (await fetch(`${url}/health`,
     { signal: AbortSignal.timeout(5000) })).status === 200;
