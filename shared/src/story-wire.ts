@@ -33,6 +33,14 @@ export interface StoryJobSpec {
   fps?: number;
 }
 
+/**
+ * Limits the edge checks before it starts a job, so a caller hears of a mistake at once; the
+ * gpu-service checks the same values again against its bundle.
+ */
+export const STORY_SPEC_LIMITS = {
+  panels: 16, textChars: 300, steps: 100, guidance: 20, framesBetween: 24, fps: 60,
+} as const;
+
 /** Request frame meta (no tensors). */
 export interface StoryJobRequest {
   jobId: string;

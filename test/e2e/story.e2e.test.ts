@@ -212,18 +212,21 @@ describe.runIf(HAS_STORY)('story jobs end to end', () => {
     expect(data!.story.status).toBe('CANCELLED');
   });
 
-  it('refuses a story id that is not one and reports a bad request as a failed job',
-    async () => {
-      const bad = await graphql(stack.graphqlUrl, STORY, { id: 'nope' });
-      expect(bad.errors?.[0].extensions?.code).toBe('BAD_REQUEST');
-      const id = await createStory(stack.graphqlUrl, {
-        character: 'a girl', panels: [{ text: 'waving' }], steps: 1000,
-      });
-      const viewer = subscribeStory('sse', stack.graphqlUrl, id, null);
-      await viewer.done;
-      expect(viewer.events).toEqual([expect.objectContaining({
-        seq: 1, __typename: 'StoryFailedEvent', code: 'BAD_REQUEST' })]);
-    });
+  it('refuses a malformed story id and a bad story at once, with a code', async () => {
+    const bad = await graphql(stack.graphqlUrl, STORY, { id: 'nope' });
+    expect(bad.errors?.[0].extensions?.code).toBe('BAD_REQUEST');
+    const create = 'mutation ($input: CreateStoryInput!) { createStory(input: $input) { id } }';
+    for (const input of [
+      { character: 'a girl', panels: [{ text: 'waving' }], steps: 1000 },
+      { character: ' ', panels: [{ text: 'waving' }] },
+      { character: 'a girl', panels: [] },
+      { character: 'a girl', panels: [{ text: 'waving' }], identityPanels: 2 },
+    ]) {
+      const refused = await graphql(stack.graphqlUrl, create, { input });
+      expect(refused.errors?.[0].extensions?.code).toBe('BAD_REQUEST');
+      expect(refused.errors?.[0].message).toMatch(/send|describe/);
+    }
+  });
 
   it('keeps the character more consistent with Consistent Self-Attention than without',
     async () => {

@@ -4,7 +4,7 @@
  * requests through the Durable Object (yoga's in-memory pub/sub cannot in workerd).
  */
 import { PixloomError } from '../../../shared/src/errors';
-import type { StoryJobSpec } from '../../../shared/src/story-wire';
+import { STORY_SPEC_LIMITS as L, type StoryJobSpec } from '../../../shared/src/story-wire';
 import type {
   CreateStoryRequest, StoryEventRecord, StoryRecord, StoryService,
 } from '../../../schema/src/story-context';
@@ -71,7 +71,30 @@ function bad(message: string): never {
 
 /** createStory's input as the gpu-service's job spec; the gpu-service checks the values. */
 export function toSpec(input: CreateStoryRequest): StoryJobSpec {
-  if (input.panels.length === 0) bad('panels is empty; send at least one panel.');
+  if (input.character.trim() === '') {
+    bad('character is empty; describe who the story is about, e.g. "a girl in a red shirt".');
+  }
+  if (input.panels.length === 0 || input.panels.length > L.panels) {
+    bad(`${input.panels.length} panels; send 1 to ${L.panels} panels.`);
+  }
+  const texts = [input.character, ...input.panels.flatMap((p) => [p.text, p.caption ?? ''])];
+  if (texts.some((t) => t.length > L.textChars)) {
+    bad(`character, panel texts and captions may have at most ${L.textChars} characters.`);
+  }
+  const whole = (name: string, v: number | null | undefined, lo: number, hi: number) => {
+    if (v !== null && v !== undefined && !(Number.isInteger(v) && v >= lo && v <= hi)) {
+      bad(`${name} is ${v}; send a whole number from ${lo} to ${hi}.`);
+    }
+  };
+  whole('steps', input.steps, 1, L.steps);
+  whole('framesBetween', input.framesBetween, 0, L.framesBetween);
+  whole('fps', input.fps, 1, L.fps);
+  whole('identityPanels', input.identityPanels, 1, input.panels.length);
+  whole('seed', input.seed, 0, 2 ** 31 - 1);
+  const g = input.guidance;
+  if (g !== null && g !== undefined && !(g >= 0 && g <= L.guidance)) {
+    bad(`guidance is ${g}; send a number from 0 to ${L.guidance}.`);
+  }
   const rate = input.consistentAttentionRate ?? 0.5;
   if (input.consistentAttentionRate !== null && input.consistentAttentionRate !== undefined
     && !(rate >= 0 && rate <= 1)) {
