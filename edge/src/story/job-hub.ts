@@ -36,7 +36,7 @@ export class StoryJobHub extends DurableObject<Env> {
   private run: AbortController | null = null;
   private nextSubscriber = 1;
   private readonly logger: Logger;
-  private readonly loaded: Promise<void>;
+  private loaded: Promise<void>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -46,6 +46,15 @@ export class StoryJobHub extends DurableObject<Env> {
       this.state = (await ctx.storage.get<StoryRecord>('state')) ?? null;
       const logged = await ctx.storage.list<StoryEventRecord>({ prefix: 'e:' });
       this.log = new EventLog([...logged.values()]);
+    });
+    // A job left QUEUED or RUNNING by an earlier instance has lost its gpu-service stream
+    // (the object was restarted or evicted): it fails, so its viewers are not left waiting.
+    this.loaded = this.loaded.then(async () => {
+      const status = this.state?.status;
+      if (status === 'QUEUED' || status === 'RUNNING') {
+        await this.fail('UNAVAILABLE', 'The story job was interrupted when the edge restarted; '
+          + 'create the story again.');
+      }
     });
   }
 
