@@ -10,6 +10,8 @@ import { loadConfig } from '../config.js';
 import { GpuServer } from '../server.js';
 import type { PixelEngine } from './pixel-engine.js';
 
+// Graceful shutdown (shutdown.ts) and the full-queue refusal, against the real server.
+
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const PNG = new Uint8Array(readFileSync(join(ROOT, 'test', 'fixtures', 'bad-inputs', 'ok.png')));
 const PNG_ID = createHash('sha256').update(PNG).digest('hex');
@@ -43,8 +45,9 @@ function call(question: string): Promise<Response> {
 
 let server: GpuServer | null = null;
 
-async function start(answerMs: number): Promise<GpuServer> {
-  server = new GpuServer(loadConfig({ PIXLOOM_GPU_PORT: String(PORT) }), quiet);
+async function start(answerMs: number, maxQueue = 32): Promise<GpuServer> {
+  server = new GpuServer(loadConfig({ PIXLOOM_GPU_PORT: String(PORT),
+    PIXLOOM_MAX_QUEUE: String(maxQueue) }), quiet);
   server.pixel = slowEngine(answerMs);
   await server.listen();
   return server;
@@ -83,5 +86,25 @@ describe('graceful shutdown', () => {
     await gpu.close(300);
     expect(performance.now() - started).toBeLessThan(1500);
     expect(await running).toBe('dropped');
+  });
+});
+
+describe('a full queue', () => {
+  it('answers BUSY at once, with Retry-After, while the queued calls are served', async () => {
+    await start(300, 1);
+    const started = performance.now();
+    const responses = await Promise.all(Array.from({ length: 5 }, (_, i) =>
+      call(`where is number ${i}?`).then(async (r) => ({ status: r.status,
+        retryAfter: r.headers.get('retry-after'),
+        body: r.status === 503 ? await r.json() : await r.arrayBuffer(),
+        ms: performance.now() - started }))));
+    const busy = responses.filter((r) => r.status === 503);
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(2);
+    expect(busy).toHaveLength(3);
+    for (const r of busy) {
+      expect(r.body.error.code).toBe('BUSY');
+      expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(r.ms).toBeLessThan(250);
+    }
   });
 });
