@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { type Logger, silentLogger } from '../../shared/src/logger.js';
 import { type BundleManifest, type GraphSpec, parseManifest } from '../../shared/src/manifest.js';
+import { gpuMetrics } from './metrics/gpu-metrics.js';
+import { instrumentSession } from './metrics/instrument-session.js';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
 
@@ -142,9 +144,11 @@ Promise<LoadedBundle> {
     checkHash(dir, spec.file, bytes, spec.sha256);
     const session = await openSession(dir, key, spec, bytes, options);
     checkNames(key, spec, session);
-    sessions[key] = session;
+    sessions[key] = instrumentSession(session, manifest.name, key);
   }
   const executionProvider = options.executionProvider ?? 'cpu';
+  gpuMetrics.bundleInfo.set({ bundle: manifest.name, kind: manifest.kind,
+    version: manifest.version, execution_provider: executionProvider }, 1);
   logger.info('bundle loaded', {
     bundle: manifest.name, version: manifest.version, graphs: keys, executionProvider,
     ms: Date.now() - started,

@@ -3,6 +3,7 @@
  *
  *   GET  /v2/health/live   200 while the process serves HTTP
  *   GET  /v2/health/ready  200 once every bundle is loaded, 503 before
+ *   GET  /metrics          Prometheus metrics (metrics/gpu-metrics.ts)
  *   POST /v1/pixel/answer  the pixel pipeline, tensor frames in and out (shared/src/wire.ts)
  *
  * Errors are JSON `{ error: { code, message } }` with the code's status.
@@ -15,21 +16,27 @@ import { PixloomError } from '../../shared/src/errors.js';
 import { FRAME_CONTENT_TYPE } from '../../shared/src/frame.js';
 import type { Logger } from '../../shared/src/logger.js';
 import { SignatureVerifier } from '../../shared/src/signing.js';
+import { STORY_JOBS_PATH } from '../../shared/src/story-wire.js';
 import { HEALTH_LIVE_PATH, HEALTH_READY_PATH, PIXEL_ANSWER_PATH } from '../../shared/src/wire.js';
 import type { GpuServiceConfig } from './config.js';
 import { readBody } from './http/body.js';
 import { handlePixelAnswer } from './http/pixel-answer.js';
 import type { PixelEngine } from './http/pixel-engine.js';
-import { sendError, sendJson } from './http/respond.js';
+import { sendError, sendJson, toServiceError } from './http/respond.js';
 import { SerialQueue } from './http/serial-queue.js';
 import { Drain } from './http/shutdown.js';
+import { gpuMetrics } from './metrics/gpu-metrics.js';
+import { countCall, METRICS_PATH, routeLabel, sendMetrics } from './metrics/metrics-route.js';
 import { routeStory, type StoryRoutes } from './story-service/story-routes.js';
 
 const ROUTES: Record<string, string> = {
   [HEALTH_LIVE_PATH]: 'GET',
   [HEALTH_READY_PATH]: 'GET',
   [PIXEL_ANSWER_PATH]: 'POST',
+  [METRICS_PATH]: 'GET',
 };
+
+const ROUTE_LABELS = [...Object.keys(ROUTES), STORY_JOBS_PATH];
 
 const WHY_REFUSED = {
   unsigned: 'is not signed',
@@ -57,6 +64,8 @@ export class GpuServer {
     this.queue = new SerialQueue(config.maxQueue);
     this.verifier = config.secret ? new SignatureVerifier(config.secret) : null;
     this.server = createServer((req, res) => void this.handle(req, res));
+    gpuMetrics.watchQueue('pixel', () => this.queue.size);
+    gpuMetrics.watchQueue('story', () => this.story?.queue.size ?? 0);
   }
 
   /** Whether every configured bundle is loaded. */
@@ -111,10 +120,14 @@ export class GpuServer {
       method: req.method, path: req.url, status: res.statusCode,
       ms: Math.round((performance.now() - started) * 100) / 100,
     }));
+    let outcome = 'ok';
+    const path = new URL(req.url ?? '/', 'http://gpu-service').pathname;
+    countCall(res, routeLabel(path, ROUTE_LABELS), started, () => outcome);
 
     try {
       await this.route(req, res, requestId, logger);
     } catch (error) {
+      outcome = toServiceError(error, requestId).code;
       sendError(res, error, requestId, logger);
     }
   }
@@ -140,7 +153,8 @@ export class GpuServer {
     const allowed = ROUTES[path];
     if (!allowed) {
       throw new PixloomError('NOT_FOUND', `No route ${req.method} ${path}; the gpu-service serves `
-        + `GET ${HEALTH_LIVE_PATH}, GET ${HEALTH_READY_PATH} and POST ${PIXEL_ANSWER_PATH}.`);
+        + `GET ${HEALTH_LIVE_PATH}, GET ${HEALTH_READY_PATH}, GET ${METRICS_PATH} and POST `
+        + `${PIXEL_ANSWER_PATH}.`);
     }
     if (method !== allowed) {
       res.setHeader('allow', allowed === 'GET' ? 'GET, HEAD' : allowed);
@@ -149,6 +163,10 @@ export class GpuServer {
 
     if (path === HEALTH_LIVE_PATH) {
       sendJson(res, 200, { live: true });
+      return;
+    }
+    if (path === METRICS_PATH) {
+      await sendMetrics(res);
       return;
     }
     if (path === HEALTH_READY_PATH) {

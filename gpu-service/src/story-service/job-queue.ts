@@ -5,6 +5,7 @@
  * (queued or running) and is stopped when it passes the per-job timeout.
  */
 import { PixloomError } from '../../../shared/src/errors.js';
+import { gpuMetrics } from '../metrics/gpu-metrics.js';
 
 export interface StoryJobQueueOptions {
   /** Jobs allowed to wait while one runs. */
@@ -60,6 +61,7 @@ export class StoryJobQueue {
     }
     // The first job in line runs (or is about to); the others wait.
     if (this.jobs.size > this.options.maxWaiting) {
+      gpuMetrics.storyJobs.inc({ outcome: 'refused' });
       throw new PixloomError('BUSY', `The story queue is full (${this.jobs.size} jobs); retry `
         + `in ${this.retryAfterSeconds()} s, or raise PIXLOOM_STORY_MAX_QUEUE.`);
     }
@@ -85,6 +87,7 @@ export class StoryJobQueue {
     this.tail = result.catch(() => undefined).finally(() => {
       this.jobs.delete(id);
     });
+    gpuMetrics.countStoryJob(result, () => entry.reason);
     return result;
   }
 
