@@ -7,7 +7,7 @@ import { readConfig, type Env } from './env';
 import { pngMaskKey } from './pixel/keys';
 import { EdgePixelService } from './pixel/pixel-service';
 import { checkAccess } from './security/access';
-import { refuseLargeJsonBody } from './security/body-limit';
+import { capChunkedBody, chunkedLimit, refuseLargeJsonBody } from './security/body-limit';
 import type { SecurityEnv } from './security/env';
 import { EdgeStoryService } from './story/story-service';
 import { handleGraphqlWs, isWebSocketUpgrade } from './story/graphql-ws';
@@ -57,6 +57,10 @@ export default {
       const tooLarge = refuseLargeJsonBody(request)
         ?? refuseLargeBody(request, config.imageLimits.maxBytes);
       if (tooLarge) return tooLarge;
+      const capped = await capChunkedBody(request,
+        chunkedLimit(request, config.imageLimits.maxBytes));
+      if (capped instanceof Response) return capped;
+      request = capped;
       const access = await checkAccess(request, env as Env & SecurityEnv, logger);
       if (access instanceof Response) return access;
       const png = { bucket: env.BLOBS, baseUrl: `${url.origin}${MASKS_PATH}` };

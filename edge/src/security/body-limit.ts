@@ -25,3 +25,43 @@ export function refuseLargeJsonBody(request: Request): Response | null {
   return Response.json({ errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] },
     { status: 413 });
 }
+
+/**
+ * A body sent without `content-length` (chunked) is read here, up to `maxBytes`: past that the
+ * request is refused with 413 before the rest is read; otherwise a request with the buffered
+ * body goes on. Requests that declare their length pass unchanged (checked above).
+ */
+export async function capChunkedBody<R extends Request>(
+  request: R,
+  maxBytes: number,
+): Promise<R | Response> {
+  if (!request.body || request.headers.has('content-length')) return request;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      const message = `The request body is over ${maxBytes} bytes; send a GraphQL operation `
+        + `of at most ${MAX_JSON_BODY_BYTES} bytes, or an image within the upload limit.`;
+      return Response.json({ errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] },
+        { status: 413 });
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new Request(request, { body }) as R;
+}
+
+/** The most a chunked body may carry: a JSON operation, or an image with multipart framing. */
+export function chunkedLimit(request: Request, maxImageBytes: number): number {
+  return isMultipart(request) ? maxImageBytes + 1024 * 1024 : MAX_JSON_BODY_BYTES;
+}

@@ -102,7 +102,7 @@ describe('a full queue', () => {
     expect(responses.filter((r) => r.status === 200)).toHaveLength(2);
     expect(busy).toHaveLength(3);
     for (const r of busy) {
-      expect(r.body.error.code).toBe('BUSY');
+      expect((r.body as { error: { code: string } }).error.code).toBe('BUSY');
       expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
       expect(r.ms).toBeLessThan(250);
     }
