@@ -24,6 +24,12 @@ const SEGMENT_ALL = `segment(imageId: "x", question: "where?") { id answer segme
   cached { answer features } timings { edgeMs pipelineMs encodeMs lmMs decodeMs tokens }
   model { name version } }`;
 
+/** A POST whose body is a stream, so it goes out chunked, without content-length. */
+function chunked(type: string, bytes: Uint8Array): RequestInit {
+  return { method: 'POST', headers: { 'content-type': type }, body: new Blob([bytes]).stream(),
+    duplex: 'half' } as RequestInit;
+}
+
 export const GRAPHQL_CASES: GraphQLCase[] = [
   { name: 'an ordinary introspection query', code: 'OK',
     payload: { query: '{ __schema { queryType { name } types { name fields { name } } } }' } },
@@ -61,6 +67,21 @@ export const GRAPHQL_CASES: GraphQLCase[] = [
     message: /at most 65536 bytes/,
     payload: { query: 'query ($q: String!) { __typename }',
       variables: { q: 'x'.repeat(70_000) } } },
+  { name: 'a chunked JSON body over 64 KiB (no content-length)', code: 'PAYLOAD_TOO_LARGE',
+    status: 413, raw: (url) => [url, chunked('application/json', new TextEncoder().encode(
+      JSON.stringify({ query: '{ __typename }', variables: { x: 'y'.repeat(200_000) } })))] },
+  { name: 'a chunked 3 MiB multipart upload (no content-length)', code: 'PAYLOAD_TOO_LARGE',
+    status: 413, raw: (url) => {
+      const form = new FormData();
+      form.set('operations', JSON.stringify({ query: 'mutation ($file: File!) '
+        + '{ uploadImage(file: $file) { id } }', variables: { file: null } }));
+      form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+      form.set('0', new Blob([new Uint8Array(3 * 1024 * 1024)], { type: 'image/png' }), 'x.png');
+      const encoded = new Response(form);
+      return [url, { method: 'POST', body: encoded.body, duplex: 'half',
+        headers: { 'content-type': encoded.headers.get('content-type') as string } } as
+        RequestInit];
+    } },
   { name: 'a mutation over GET', code: 'BAD_REQUEST', status: 405,
     raw: (url) => [`${url}?query=${encodeURIComponent('mutation { uploadImage(file: null) '
       + '{ id } }')}`, { method: 'GET', headers: { accept: 'application/json' } }] },
