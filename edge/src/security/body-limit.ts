@@ -28,8 +28,8 @@ export function refuseLargeJsonBody(request: Request): Response | null {
 
 /**
  * A body sent without `content-length` (chunked) is read here, up to `maxBytes`: past that the
- * request is refused with 413 before the rest is read; otherwise a request with the buffered
- * body goes on. Requests that declare their length pass unchanged (checked above).
+ * rest is dropped as it arrives (never held) and the request is refused with 413; otherwise a
+ * request with the buffered body goes on. Requests that declare their length pass unchanged (checked above).
  */
 export async function capChunkedBody<R extends Request>(
   request: R,
@@ -44,7 +44,9 @@ export async function capChunkedBody<R extends Request>(
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
+      // The rest is read and dropped, not cancelled: a connection left half-read answers the
+      // client's next request with an error.
+      while (!(await reader.read()).done) { /* discarded */ }
       const message = `The request body is over ${maxBytes} bytes; send a GraphQL operation `
         + `of at most ${MAX_JSON_BODY_BYTES} bytes, or an image within the upload limit.`;
       return Response.json({ errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] },
