@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{edge,gpu-service,schema,shared,test,scripts}/**/*.test.ts'],
+    include: ['{edge,gpu-service,schema,shared,test,scripts,bin}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/.wrangler/**'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
