@@ -3,7 +3,9 @@
  * Consistent Self-Attention. The identity batch runs with its frames reading each other and
  * keeps its hidden states per step; a later panel runs alone and reads those stored states.
  */
-import { layerSwitches, sampleConsistentMask, type ConsistentGate } from './consistent-attention.js';
+import {
+  type ConsistentGate, layerSwitches, sampleConsistentMask,
+} from './consistent-attention.js';
 import type { Prng } from './prng.js';
 import { DdimScheduler, guide } from './scheduler.js';
 import { concatFrames, frameOf, type StoryGraphs } from './story-graphs.js';

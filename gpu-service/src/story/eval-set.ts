@@ -8,7 +8,8 @@ import type { StorySettings } from './story-manifest.js';
 import type { RgbImage } from './types.js';
 
 /** The held-out stories (eval/stories.json). */
-export async function loadEvalStories(dir: string, settings: StorySettings): Promise<EvalStory[]> {
+export async function loadEvalStories(dir: string, settings: StorySettings):
+Promise<EvalStory[]> {
   if (!settings.eval) throw new Error('this bundle has no eval set; export it with one');
   return JSON.parse(await readFile(join(dir, settings.eval.stories), 'utf8')) as EvalStory[];
 }
@@ -24,7 +25,8 @@ Promise<RgbImage[][]> {
   const frames = settings.eval.clipFrames;
   const clips: RgbImage[][] = [];
   for (let r = 0; r < info.height / size; r++) {
-    clips.push(Array.from({ length: frames }, (_, f) => crop(grid, f * size, r * size, size, size)));
+    clips.push(Array.from({ length: frames },
+      (_, f) => crop(grid, f * size, r * size, size, size)));
   }
   return clips;
 }

@@ -49,7 +49,8 @@ async function main(): Promise<void> {
     await writePngGrid(join(out, `${name}.png`), storyResult.keyframes[name].slice(0, 8));
   }
 
-  const motion = await evaluateMotion(pipeline.graphs, await loadMotionClips(dir, pipeline.settings));
+  const clips = await loadMotionClips(dir, pipeline.settings);
+  const motion = await evaluateMotion(pipeline.graphs, clips);
   await writePngGrid(join(out, 'motion.png'), motion.rows);
 
   const report = {

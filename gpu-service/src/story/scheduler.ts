@@ -23,8 +23,9 @@ export interface SchedulerSettings {
 }
 
 /** alpha_bar_t of the cosine schedule for t = 0..T-1, from clipped betas. */
-export function cosineAlphasCumprod(timesteps: number, offset = 0.008, maxBeta = 0.999): number[] {
-  const f = (t: number) => Math.cos(((t / timesteps + offset) / (1 + offset)) * Math.PI / 2) ** 2;
+export function cosineAlphasCumprod(timesteps: number, offset = 0.008, maxBeta = 0.999):
+number[] {
+  const f = (t: number) => Math.cos((((t / timesteps + offset) / (1 + offset)) * Math.PI) / 2) ** 2;
   const out: number[] = [];
   let prod = 1;
   for (let t = 0; t < timesteps; t++) {
@@ -36,7 +37,8 @@ export function cosineAlphasCumprod(timesteps: number, offset = 0.008, maxBeta =
 
 /** The DDIM timesteps, noisiest first: round(T - i·T/steps) - 1 for i = 0..steps-1. */
 export function ddimTimesteps(steps: number, timesteps: number): number[] {
-  return Array.from({ length: steps }, (_, i) => Math.round(timesteps - (i * timesteps) / steps) - 1);
+  return Array.from({ length: steps },
+    (_, i) => Math.round(timesteps - (i * timesteps) / steps) - 1);
 }
 
 /** Classifier-free guidance: v = v_uncond + scale · (v_cond − v_uncond), element-wise. */

@@ -3,7 +3,9 @@
  * consistency of the open attributes and prompt faithfulness with the bundle's classifier.
  */
 import { fromRgb } from './images.js';
-import { type EvalStory, mean, type Readout, storyConsistency, storyFaithfulness } from './measures.js';
+import {
+  type EvalStory, mean, type Readout, storyConsistency, storyFaithfulness,
+} from './measures.js';
 import type { StoryPipeline } from './pipeline.js';
 import type { StoryRequest } from './story-request.js';
 import type { RgbImage } from './types.js';

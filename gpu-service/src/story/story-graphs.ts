@@ -64,7 +64,8 @@ export class StoryGraphs {
       latent: f32(call.latent, this.latentDims(b)),
       timestep: f32(new Float32Array(b).fill(call.timestep), [b]),
       context: f32(call.context, [b, this.settings.text.maxTokens, this.settings.text.dim]),
-      csa_mask: f32(call.mask, [b, b + call.refCount, this.settings.consistentAttention.maskTokens]),
+      csa_mask: f32(call.mask,
+        [b, b + call.refCount, this.settings.consistentAttention.maskTokens]),
       csa_switch: f32(call.switches, [this.layers.length]),
     };
     this.layers.forEach((layer, i) => {

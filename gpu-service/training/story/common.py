@@ -28,6 +28,7 @@ class Budget:
 
     def __init__(self, minutes, steps=None):
         self.start = time.time()
+        self.start_cpu = time.process_time()
         self.seconds = minutes * 60.0
         self.steps = steps
         self.step = 0
@@ -45,6 +46,10 @@ class Budget:
 
     def minutes(self):
         return (time.time() - self.start) / 60.0
+
+    def cpu_minutes(self):
+        """CPU time of this process (all threads) since the start, in minutes."""
+        return (time.process_time() - self.start_cpu) / 60.0
 
 
 def cosine_lr(opt, base, fraction, warmup=0.03):

@@ -9,6 +9,8 @@ rate; `switch` turns the cross-frame part on or off per layer (the paper's gatin
 With the switch off, or an all-zero mask, the layer is exactly plain self-attention: the other
 frames' tokens get a bias of -1e4 and vanish in the softmax.
 """
+import math
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -17,24 +19,39 @@ MASK_SIDE = 16  # the sampling mask is drawn on the 16x16 token grid and subsamp
 
 
 class SelfAttention(nn.Module):
-    """Multi-head self-attention whose keys and values can reach other frames' tokens."""
+    """Multi-head self-attention whose keys and values can reach other frames' tokens.
 
-    def __init__(self, dim, heads):
+    Queries and keys are L2-normalised with a learned temperature per head (cosine attention,
+    as in Swin V2 / QK-norm): a small model trained for minutes otherwise keeps near-uniform
+    attention weights, which match tokens by nothing and so could carry no identity across
+    frames. With cosine attention, tokens attend to tokens that look alike from the start.
+    """
+
+    def __init__(self, dim, heads, qk_norm=True, temperature=10.0):
         super().__init__()
         self.heads = heads
+        self.qk_norm = qk_norm
         self.to_q = nn.Linear(dim, dim, bias=False)
         self.to_k = nn.Linear(dim, dim, bias=False)
         self.to_v = nn.Linear(dim, dim, bias=False)
         self.to_out = nn.Linear(dim, dim)
+        self.log_scale = nn.Parameter(torch.full((1, heads, 1, 1), math.log(temperature)))
 
     def _split(self, x):
         b, n, c = x.shape
         return x.reshape(b, n, self.heads, c // self.heads).transpose(1, 2)
 
+    def _logits(self, q, k):
+        if not self.qk_norm:
+            return q @ k.transpose(-1, -2) * (q.shape[-1] ** -0.5)
+        q = q * torch.rsqrt(q.pow(2).sum(-1, keepdim=True) + 1e-6)
+        k = k * torch.rsqrt(k.pow(2).sum(-1, keepdim=True) + 1e-6)
+        return q @ k.transpose(-1, -2) * self.log_scale.exp()
+
     def forward(self, h):
         """Plain self-attention over one frame's tokens; h is [B, T, C]."""
         q, k, v = self._split(self.to_q(h)), self._split(self.to_k(h)), self._split(self.to_v(h))
-        w = torch.softmax(q @ k.transpose(-1, -2) * (q.shape[-1] ** -0.5), dim=-1)
+        w = torch.softmax(self._logits(q, k), dim=-1)
         out = (w @ v).transpose(1, 2).reshape(h.shape)
         return self.to_out(out)
 
@@ -52,7 +69,7 @@ class SelfAttention(nn.Module):
         k = self._split(self.to_k(flat))                        # [1, H, N, d]
         v = self._split(self.to_v(flat))
         q = self._split(self.to_q(h))                           # [B, H, T, d]
-        logits = q @ k.transpose(-1, -2) * (q.shape[-1] ** -0.5)   # [B, H, T, N]
+        logits = self._logits(q, k)                             # [B, H, T, N]
 
         own = (torch.arange(n).unsqueeze(0) == torch.arange(b).unsqueeze(1)).to(h.dtype)
         own = own.unsqueeze(-1).expand(b, n, t)                 # frame b owns block b

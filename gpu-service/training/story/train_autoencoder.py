@@ -51,5 +51,6 @@ def train_autoencoder(cfg, run_dir, quick=False):
         f'recon L1 {err:.4f}, {params} params')
     save(run_dir, 'autoencoder', ae.state_dict())
     record(run_dir, 'autoencoder', steps=budget.step, minutes=round(budget.minutes(), 2),
+           cpu_minutes=round(budget.cpu_minutes(), 2),
            params=params, recon_l1=err)
     return ae

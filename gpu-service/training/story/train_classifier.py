@@ -45,5 +45,6 @@ def train_classifier(cfg, run_dir, quick=False):
         f'held-out accuracy {acc}')
     save(run_dir, 'classifier', model.state_dict())
     record(run_dir, 'classifier', steps=budget.step, minutes=round(budget.minutes(), 2),
+           cpu_minutes=round(budget.cpu_minutes(), 2),
            params=params, accuracy=acc)
     return model

@@ -51,5 +51,6 @@ def train_motion(cfg, run_dir, ae, quick=False):
         f'predictor {err_pred:.4f} vs interpolation {err_lerp:.4f}')
     save(run_dir, 'motion_predictor', model.state_dict())
     record(run_dir, 'motion', steps=budget.step, minutes=round(budget.minutes(), 2),
+           cpu_minutes=round(budget.cpu_minutes(), 2),
            params=params, pixel_l1_predictor=err_pred, pixel_l1_linear=err_lerp)
     return model

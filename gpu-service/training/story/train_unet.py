@@ -39,7 +39,7 @@ def train_unet(cfg, run_dir, ae, quick=False, resume=None):
     opt = torch.optim.AdamW(model.parameters(), lr=c['lr'], weight_decay=0.01)
     abar = alphas_cumprod(s['timesteps']).float()
     ae.eval().requires_grad_(False)
-    budget = Budget(c['minutes'], steps=10 if quick else None)
+    budget = Budget(c['minutes'], steps=10 if quick else c.get('steps'))
     params = sum(p.numel() for p in model.unet.parameters())
     log(run_dir, 'unet', f'{params} UNet params, '
         f'{sum(p.numel() for p in model.text.parameters())} text encoder params')
@@ -76,5 +76,6 @@ def train_unet(cfg, run_dir, ae, quick=False, resume=None):
     save(run_dir, 'story_model_raw', model.state_dict())
     log(run_dir, 'unet', f'done: {budget.step} steps, {budget.minutes():.1f} min')
     record(run_dir, 'unet', steps=budget.step, minutes=round(budget.minutes(), 2),
+           cpu_minutes=round(budget.cpu_minutes(), 2),
            params=params, text_encoder_params=sum(p.numel() for p in model.text.parameters()))
     return ema

@@ -65,17 +65,20 @@ class TransformerBlock(nn.Module):
             tok = tok + self.attn1.consistent(hidden, refs, mask, switch)
         tok = tok + self.attn2(self.ln2(tok), context)
         tok = tok + self.ff(self.ln3(tok))
-        return x + tok.transpose(1, 2).reshape(b, c, hh, ww), hidden
+        delta = tok - self.norm_in(x).reshape(b, c, hh * ww).transpose(1, 2)
+        return x + delta.transpose(1, 2).reshape(b, c, hh, ww), hidden
 
 
 class UNet(nn.Module):
     """Down path (ResBlock [+ transformer] per level, a skip after each), middle block, up path
-    (ResBlock on the skip + transformer with Consistent Self-Attention per level)."""
+    (ResBlock on the skip + `up_attention_blocks` transformers with Consistent Self-Attention
+    per level)."""
 
     def __init__(self, cfg):
         super().__init__()
         chs, attn, n_res = cfg['channels'], cfg['attention'], cfg['layers']
         heads, cdim, zc = cfg['heads'], cfg['context_dim'], cfg['latent_channels']
+        up_attn = cfg.get('up_attention_blocks', 1)
         temb = chs[0] * 4
         self.base = chs[0]
         self.time = nn.Sequential(nn.Linear(chs[0], temb), nn.SiLU(), nn.Linear(temb, temb))
@@ -103,10 +106,10 @@ class UNet(nn.Module):
         for lvl in reversed(range(len(chs))):
             cout = chs[lvl]
             for _ in range(n_res):
-                self.up.append(nn.ModuleList([
-                    ResBlock(ch + skip_ch.pop(), cout, temb),
-                    TransformerBlock(cout, cdim, heads)]))
-                self.csa_layers.append((side * side, cout))
+                self.up.append(nn.ModuleList(
+                    [ResBlock(ch + skip_ch.pop(), cout, temb)]
+                    + [TransformerBlock(cout, cdim, heads) for _ in range(up_attn)]))
+                self.csa_layers += [(side * side, cout)] * up_attn
                 ch = cout
             if lvl > 0:
                 self.up.append(nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'),
@@ -141,13 +144,14 @@ class UNet(nn.Module):
         for block in self.up:
             if isinstance(block, nn.ModuleList):
                 h = block[0](torch.cat([h, skips.pop()], dim=1), emb)
-                layer_csa = None
-                if csa is not None:
-                    refs, mask, switches = csa
-                    layer_csa = (refs[layer], mask, switches[layer])
-                h, hidden = block[1](h, context, layer_csa)
-                hiddens.append(hidden)
-                layer += 1
+                for attn in block[1:]:
+                    layer_csa = None
+                    if csa is not None:
+                        refs, mask, switches = csa
+                        layer_csa = (refs[layer], mask, switches[layer])
+                    h, hidden = attn(h, context, layer_csa)
+                    hiddens.append(hidden)
+                    layer += 1
             else:
                 h = block(h)
         out = self.out(h)
