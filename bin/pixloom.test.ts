@@ -1,7 +1,8 @@
 /**
  * The `pixloom` CLI: its command line, its progress bar, and `pixloom segment` run as a real
  * process against a local stack (gpu-service + wrangler dev, started with startStack on ports
- * 8846–8847), its masks checked against what the API says about them.
+ * 8846–8847), its masks checked against what the API says about them; `pixloom story` on the
+ * same stack when the story-ref bundle is there too.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,11 +14,12 @@ import { ROOT, type Stack, startStack } from '../scripts/start.js';
 import { parseArgs, UsageError } from './cli/args.js';
 import { ProgressBar, renderBar } from './cli/progress.js';
 import type { SegmentResult } from './cli/segment.js';
-import { expectedSteps } from './cli/story.js';
+import { type CompletedStory, expectedSteps } from './cli/story.js';
 import { type Io, run } from './pixloom.js';
 
 const MODELS_DIR = process.env.PIXLOOM_MODELS_DIR ?? join(ROOT, 'gpu-service', 'models');
 const HAVE_BUNDLE = existsSync(join(MODELS_DIR, 'pixel-ref', 'manifest.json'));
+const HAVE_STORY = existsSync(join(MODELS_DIR, 'story-ref', 'manifest.json'));
 const SCENE = join(ROOT, 'test', 'fixtures', 'pixel-heldout', 'scene-000.png');
 
 /** An Io that keeps what was written. */
@@ -173,4 +175,27 @@ describe.skipIf(!HAVE_BUNDLE)('pixloom segment against a local stack (needs pixe
     expect(await run(args, again)).toBe(0);
     expect(again.out).toMatch(/cached answer true, features true/);
   });
+
+  it.skipIf(!HAVE_STORY)('tells a story with a progress bar and prints its files (story-ref)',
+    async () => {
+      const { code, stdout, stderr } = await cli(['story', 'a kid in a red shirt',
+        'waving in the park', 'sitting on the beach', '--frames', '1', '--seed', '7',
+        '--url', stack.graphqlUrl, '--json']);
+      expect(code).toBe(0);
+      const story = JSON.parse(stdout) as CompletedStory;
+      expect(story.status).toBe('COMPLETED');
+      expect(story.timings?.seed).toBe(7);
+      expect(story.keyframes.map((k) => k.index)).toEqual([0, 1]);
+      const lines = stderr.trim().split('\n');
+      expect(lines[0]).toBe(`story ${story.id}`);
+      expect(lines.at(-1)).toMatch(/^\[#{30}\] 100% completed$/);
+      expect(lines.some((l) => / keyframe 1\/2$/.test(l))).toBe(true);
+      const files = [[story.keyframes[1].url, 'image/png'], [story.page!.url, 'image/png'],
+        [story.video!.url, 'image/webp']];
+      for (const [url, type] of files) {
+        const res = await fetch(url);
+        await res.arrayBuffer();
+        expect([url, res.status, res.headers.get('content-type')]).toEqual([url, 200, type]);
+      }
+    });
 });
