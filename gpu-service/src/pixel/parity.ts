@@ -33,6 +33,8 @@ export interface ParityResult {
   graph: string;
   /** Largest |onnxruntime − PyTorch| over each output. */
   maxAbsDiff: Record<string, number>;
+  /** Largest |PyTorch value| of each output, to judge the difference against. */
+  maxAbsReference: Record<string, number>;
 }
 
 /** Runs every `parity/*.json` case of a loaded bundle. */
@@ -45,8 +47,10 @@ export async function checkParity(bundle: LoadedBundle): Promise<ParityResult[]>
     for (const t of c.inputs) feeds[t.name] = toTensor(t);
     const out = await bundle.sessions[c.graph].run(feeds);
     const maxAbsDiff: Record<string, number> = {};
+    const maxAbsReference: Record<string, number> = {};
     for (const t of c.outputs) {
       const want = toTensor(t).data as Float32Array;
+      maxAbsReference[t.name] = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
       const got = out[t.name];
       if (JSON.stringify([...got.dims]) !== JSON.stringify(t.dims)) {
         maxAbsDiff[t.name] = Infinity;
@@ -57,7 +61,7 @@ export async function checkParity(bundle: LoadedBundle): Promise<ParityResult[]>
       for (let i = 0; i < want.length; i++) m = Math.max(m, Math.abs(data[i] - want[i]));
       maxAbsDiff[t.name] = m;
     }
-    results.push({ file, graph: c.graph, maxAbsDiff });
+    results.push({ file, graph: c.graph, maxAbsDiff, maxAbsReference });
   }
   return results;
 }

@@ -60,6 +60,8 @@ export interface LmSpec {
   hidden: number;
   imageTokens: number;
   maxAnswerTokens: number;
+  /** Length of the position table: image tokens + question + answer must fit in it. */
+  maxPositions?: number;
 }
 
 export class PixelPipelineError extends Error {
@@ -192,8 +194,15 @@ export class PixelPipeline {
     const tk = this.tokenizer;
     const hidden = this.lm.hidden;
     const image = f32(imageTokens);
+    const ids = tk.encodeQuestion(question);
+    const { maxPositions = Infinity, imageTokens: imageLength, maxAnswerTokens } = this.lm;
+    const room = maxPositions - imageLength - maxAnswerTokens;
+    if (ids.length > room) {
+      throw new PixelPipelineError('BAD_REQUEST', `The question has ${ids.length - 2} words; `
+        + `this model reads at most ${room - 2}. Ask a shorter question.`);
+    }
     const noImage = new ort.Tensor('float32', new Float32Array(0), [1, 0, hidden]);
-    let { logits, past } = await this.step(image, tk.encodeQuestion(question), this.emptyPast());
+    let { logits, past } = await this.step(image, ids, this.emptyPast());
     let next = argmaxLast(logits);
     const words: string[] = [];
     const targets: PixelTarget[] = [];

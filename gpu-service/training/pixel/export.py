@@ -205,6 +205,8 @@ def export_bundle(model, vocab, cfg, out_dir, checkpoint=None, log=print, traini
         training.setdefault('steps', ck.get('steps'))
         training.setdefault('minutes', ck.get('minutes'))
         training.setdefault('parameters', ck.get('parameters'))
+        if ck.get('cpu_minutes') is not None:
+            training.setdefault('cpuMinutes', ck['cpu_minutes'])
     manifest = {
         'name': cfg['name'],
         'kind': 'pixel',
@@ -238,6 +240,8 @@ def main():
     ap = argparse.ArgumentParser(description='Export a pixel-ref checkpoint as a bundle.')
     ap.add_argument('--checkpoint', required=True)
     ap.add_argument('--out', required=True)
+    ap.add_argument('--cpu-minutes', type=float,
+                    help='CPU time of the training process, when the checkpoint lacks it')
     args = ap.parse_args()
     torch.set_num_threads(2)
     ck = torch.load(args.checkpoint, map_location='cpu')
@@ -245,7 +249,8 @@ def main():
     vocab = Vocabulary(cfg['scales'], cfg['tokens_per_scale'])
     model = PixelLM(cfg, len(vocab))
     model.load_trained(ck['model'])
-    export_bundle(model, vocab, cfg, args.out, args.checkpoint)
+    training = {'cpuMinutes': args.cpu_minutes} if args.cpu_minutes else None
+    export_bundle(model, vocab, cfg, args.out, args.checkpoint, training=training)
 
 
 if __name__ == '__main__':

@@ -78,7 +78,7 @@ def train(cfg, out_dir, log):
     log(f'parameters: {counts}, total {sum(counts.values())}')
     opt = torch.optim.AdamW(param_groups(model, cfg['weight_decay']), lr=cfg['lr'],
                             betas=(0.9, 0.98))
-    start = time.time()
+    start, cpu_start = time.time(), time.process_time()
     window = []
     for step in range(cfg['steps']):
         for g in opt.param_groups:
@@ -99,15 +99,18 @@ def train(cfg, out_dir, log):
         if cfg.get('save_every') and (step + 1) % cfg['save_every'] == 0:
             save(model, cfg, out_dir, step + 1, time.time() - start, counts)
     minutes = (time.time() - start) / 60
-    save(model, cfg, out_dir, cfg['steps'], minutes * 60, counts)
-    log(f'trained {cfg["steps"]} steps in {minutes:.1f} min')
+    cpu_minutes = (time.process_time() - cpu_start) / 60
+    save(model, cfg, out_dir, cfg['steps'], minutes * 60, counts, cpu_minutes)
+    log(f'trained {cfg["steps"]} steps in {minutes:.1f} min '
+        f'({cpu_minutes:.1f} min of CPU time on {torch.get_num_threads()} threads)')
     return model, vocab
 
 
-def save(model, cfg, out_dir, steps, seconds, counts):
+def save(model, cfg, out_dir, steps, seconds, counts, cpu_minutes=None):
     os.makedirs(out_dir, exist_ok=True)
     torch.save({'model': model.state_dict(), 'config': cfg, 'steps': steps,
-                'minutes': round(seconds / 60, 2), 'parameters': counts},
+                'minutes': round(seconds / 60, 2), 'parameters': counts,
+                'cpu_minutes': None if cpu_minutes is None else round(cpu_minutes, 2)},
                os.path.join(out_dir, 'model.pt'))
 
 
