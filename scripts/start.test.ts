@@ -102,7 +102,11 @@ describe('seeding the local R2', () => {
 
   it('puts the objects with wrangler, reads them back, and skips them when unchanged', async () => {
     const put: string[] = [];
+    const handlers = () => ['SIGINT', 'SIGTERM', 'SIGHUP'].map((s) => process.listenerCount(s));
+    const before = handlers();
     await seedLocalR2({ modelsDir, persistTo, config, sink: (line) => put.push(line) });
+    // The local runtime's own signal handlers are gone again, so Ctrl-C reaches npm start.
+    expect(handlers()).toEqual(before);
     expect(put).toEqual([
       'put pixloom-models/models/tiny-pixel/2026-12-04.1/pixel_decoder.onnx',
       'put pixloom-models/models/tiny-pixel/manifest.json',

@@ -6,8 +6,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync,
+  existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseManifest } from '../shared/src/manifest.js';
@@ -45,8 +46,12 @@ export class ManagedProcess {
     };
     lines(child.stdout);
     lines(child.stderr);
+    // If this process exits first, whatever the path, the child's group goes with it.
+    const orphanGuard = () => this.signal('SIGTERM');
+    process.once('exit', orphanGuard);
     this.exited = new Promise((done) => {
       child.once('exit', (code, signal) => {
+        process.off('exit', orphanGuard);
         this.exitStatus = code ?? signal ?? 'unknown';
         done(this.exitStatus);
       });
@@ -68,18 +73,19 @@ export class ManagedProcess {
   /** SIGTERM to its process group, SIGKILL after `graceMs`; resolves once it has exited. */
   async stop(graceMs = 5000): Promise<void> {
     if (this.exitStatus !== null || this.child.pid === undefined) return;
-    const pid = this.child.pid;
-    const signal = (sig: NodeJS.Signals) => {
-      try {
-        process.kill(-pid, sig); // the group: wrangler's workerd and esbuild go with it
-      } catch {
-        this.child.kill(sig);
-      }
-    };
-    signal('SIGTERM');
-    const timer = setTimeout(() => signal('SIGKILL'), graceMs);
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
+  }
+
+  private signal(sig: NodeJS.Signals): void {
+    if (this.exitStatus !== null || this.child.pid === undefined) return;
+    try {
+      process.kill(-this.child.pid, sig); // the group: wrangler's workerd and esbuild go with it
+    } catch {
+      this.child.kill(sig);
+    }
   }
 }
 
@@ -271,11 +277,26 @@ export async function seedLocalR2(options: SeedOptions = {}): Promise<SeededObje
   const todo = objects.filter((o) => !fresh || stamp[`${bucket}/${o.key}`] !== o.sha256);
   if (todo.length === 0) return objects;
 
-  Object.assign(process.env, WRANGLER_ENV);
+  // The local runtime adds its own signal handlers (they exit at once on Ctrl-C): they are
+  // removed again once it is disposed, so Ctrl-C still stops both processes.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const handlers = signals.map((s) => new Set(process.listeners(s)));
+  const logLevel = process.env.WRANGLER_LOG;
+  Object.assign(process.env, WRANGLER_ENV, { WRANGLER_LOG: 'error' });
+  // Only the model bucket is bound, so the Worker's other bindings are neither set up nor
+  // warned about.
+  const seedDir = mkdtempSync(join(tmpdir(), 'pixloom-seed-'));
+  const seedConfig = join(seedDir, 'wrangler.toml');
+  writeFileSync(seedConfig, `name = "pixloom-seed"\ncompatibility_date = "2025-09-01"\n`
+    + `[[r2_buckets]]\nbinding = "${binding}"\nbucket_name = "${bucket}"\n`);
   const { getPlatformProxy } = await import('wrangler');
   const proxy = await getPlatformProxy<Record<string, R2Bucket>>({
-    configPath: config,
+    configPath: seedConfig,
     persist: { path: join(persistTo, 'v3') }, // `--persist-to X` keeps its state in X/v3
+  }).finally(() => {
+    rmSync(seedDir, { recursive: true, force: true });
+    if (logLevel === undefined) delete process.env.WRANGLER_LOG;
+    else process.env.WRANGLER_LOG = logLevel;
   });
   try {
     for (const object of todo) {
@@ -292,6 +313,11 @@ export async function seedLocalR2(options: SeedOptions = {}): Promise<SeededObje
     }
   } finally {
     await proxy.dispose();
+    signals.forEach((signal, i) => {
+      for (const handler of process.listeners(signal)) {
+        if (!handlers[i].has(handler)) process.off(signal, handler as () => void);
+      }
+    });
   }
   mkdirSync(persistTo, { recursive: true });
   writeFileSync(stampFile, JSON.stringify(stamp, null, 2));
