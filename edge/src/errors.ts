@@ -7,7 +7,7 @@
 import { GraphQLError } from 'graphql';
 import { isPixloomError } from '../../shared/src/errors';
 import type { Logger } from '../../shared/src/logger';
-import { retryAfterOf } from './resilience/retry-after';
+import { retryAfterOf } from '../../shared/src/retry-after';
 
 function unwrap(error: unknown): unknown {
   let current = error;

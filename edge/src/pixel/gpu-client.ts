@@ -10,7 +10,7 @@ import { signRequest } from '../../../shared/src/signing';
 import { PIXEL_ANSWER_PATH, type PixelAnswerRequest, type PixelAnswerResponse,
   type PixelStreamMeta, type ServiceError } from '../../../shared/src/wire';
 import type { GpuPool } from '../resilience/gpu-pool';
-import { withRetryAfter } from '../resilience/retry-after';
+import { withRetryAfter } from '../../../shared/src/retry-after';
 import { readFrames } from './frame-reader';
 
 export interface AnswerCall {

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../shared/src/logger';
 import { GpuPool, parseUrlList, resetPoolHealth } from './gpu-pool';
-import { retryAfterOf } from './retry-after';
+import { retryAfterOf } from '../../../shared/src/retry-after';
 
 const quiet = createLogger({ level: 'error', write: () => undefined });
 const A = 'http://a:1';

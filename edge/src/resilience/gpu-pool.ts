@@ -9,7 +9,7 @@
  */
 import { PixloomError } from '../../../shared/src/errors';
 import type { Logger } from '../../../shared/src/logger';
-import { withRetryAfter } from './retry-after';
+import { withRetryAfter } from '../../../shared/src/retry-after';
 
 export interface PoolOptions {
   /** Attempts per idempotent call, over all URLs. @default 3 */

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { isPixloomError, PixloomError } from '../../../shared/src/errors.js';
 import { FrameError } from '../../../shared/src/frame.js';
 import type { Logger } from '../../../shared/src/logger.js';
-import { retryAfterOf } from './retry-after.js';
+import { retryAfterOf } from '../../../shared/src/retry-after.js';
 
 /** Sends `body` as JSON with `status`. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retryAfterOf } from './retry-after.js';
+import { retryAfterOf } from '../../../shared/src/retry-after.js';
 import { SerialQueue } from './serial-queue.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,7 +5,7 @@
  * waited longer than its queue timeout is dropped with `BUSY` instead of run late.
  */
 import { PixloomError } from '../../../shared/src/errors.js';
-import { withRetryAfter } from './retry-after.js';
+import { withRetryAfter } from '../../../shared/src/retry-after.js';
 
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();

@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { PixloomError } from '../../../shared/src/errors.js';
-import { withRetryAfter } from './retry-after.js';
+import { withRetryAfter } from '../../../shared/src/retry-after.js';
 
 export class Drain {
   private inflight = 0;

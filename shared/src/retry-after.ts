@@ -1,5 +1,8 @@
-/** A retry delay carried by a refusal, sent as the `Retry-After` header (respond.ts). */
-import type { PixloomError } from '../../../shared/src/errors.js';
+/**
+ * A retry delay carried by an error: the gpu-service sends it as the `Retry-After` header, the
+ * edge as `extensions.retryAfter` and a `Retry-After` header on the GraphQL response.
+ */
+import type { PixloomError } from './errors';
 
 const RETRY_AFTER = Symbol.for('pixloom.retryAfterS');
 
