@@ -62,7 +62,9 @@ export function tensor(
       : data instanceof Int32Array ? 'int32' : 'uint8';
   const count = dims.reduce((a, b) => a * b, 1);
   if (count !== data.length) {
-    throw new FrameError(`tensor ${name}: dims [${dims}] hold ${count} values, data has ${data.length}`);
+    throw new FrameError(
+      `tensor ${name}: dims [${dims}] hold ${count} values, data has ${data.length}`,
+    );
   }
   return { name, dtype, dims, data };
 }

@@ -94,7 +94,9 @@ export function parseManifest(json: unknown): BundleManifest {
     if (typeof g.file !== 'string') fail(where, 'no file');
     if (!/^[0-9a-f]{64}$/.test(g.sha256 ?? '')) fail(where, 'sha256 must be 64 hex digits');
     if (typeof g.edge !== 'boolean') fail(where, 'edge must be true or false');
-    if (!Array.isArray(g.inputs) || !Array.isArray(g.outputs)) fail(where, 'inputs/outputs missing');
+    if (!Array.isArray(g.inputs) || !Array.isArray(g.outputs)) {
+      fail(where, 'inputs/outputs missing');
+    }
     g.inputs.forEach((t) => checkTensor(`${where}.inputs`, t));
     g.outputs.forEach((t) => checkTensor(`${where}.outputs`, t));
   }

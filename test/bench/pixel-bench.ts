@@ -61,7 +61,8 @@ async function decoderRatio(stack: Stack, modelsDir: string, scenes: number, rep
       const response = await fetch(`${stack.edgeUrl}/__test/pixel-decoder`, {
         method: 'POST', headers: { 'content-type': FRAME_CONTENT_TYPE }, body,
       });
-      const meta = decodeFrame<{ runMs: number }>(new Uint8Array(await response.arrayBuffer())).meta;
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const meta = decodeFrame<{ runMs: number }>(bytes).meta;
       if (i === 0) continue; // first run of each shape warms both sides up
       nativeMs.push(native);
       edgeMs.push(meta.runMs);
@@ -78,8 +79,9 @@ async function segmentTimes(stack: Stack, scenes: number, repeats: number) {
   const pipeline: number[] = [];
   for (const { record, question } of pickCases(scenes)) {
     const bytes = new Uint8Array(readFileSync(join(FIXTURES, record.file_name)));
-    const up = await graphqlUpload(stack.graphqlUrl, 'mutation ($f: File!) { uploadImage(file: $f) { id } }',
-      {}, 'f', { bytes, name: record.file_name });
+    const upload = 'mutation ($f: File!) { uploadImage(file: $f) { id } }';
+    const up = await graphqlUpload(stack.graphqlUrl, upload, {}, 'f',
+      { bytes, name: record.file_name });
     const id = up.data?.uploadImage.id;
 
     let started = performance.now();

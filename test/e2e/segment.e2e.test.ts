@@ -65,7 +65,9 @@ describe.runIf(hasPixelBundle())('segment end to end against ground truth', () =
     stack = await startStack({
       edgePort: EDGE_PORT, gpuPort: GPU_PORT, modelsDir: MODELS_DIR, persistTo,
       edgeVars: { LOG_LEVEL: 'warn' },
-      sink: (name, line) => { if (name === 'gpu' && line.includes('"answered"')) answered.push(line); },
+      sink: (name, line) => {
+        if (name === 'gpu' && line.includes('"answered"')) answered.push(line);
+      },
     });
   });
 
