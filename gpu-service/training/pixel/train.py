@@ -65,7 +65,7 @@ def param_groups(model, weight_decay):
             {'params': no_decay, 'weight_decay': 0.0}]
 
 
-def train(cfg, out_dir, log):
+def train(cfg, out_dir, log, init=None):
     torch.manual_seed(cfg['seed'])
     rng = np.random.default_rng(cfg['seed'])
     vocab = Vocabulary(cfg['scales'], cfg['tokens_per_scale'])
@@ -73,6 +73,13 @@ def train(cfg, out_dir, log):
     pool = build_pool(cfg, cfg['pool_scenes'], cfg['pool_seed'], cfg.get('pool_cache'), log)
     log(f'pool of {len(pool)} scenes in {time.time() - t0:.0f}s')
     model = PixelLM(cfg, len(vocab))
+    before = {'steps': 0, 'minutes': 0.0, 'cpu_minutes': 0.0}
+    if init:
+        ck = torch.load(init, map_location='cpu')
+        model.load_state_dict(ck['model'])
+        before = {k: ck.get(k) or 0 for k in before}
+        before['stages'] = ck.get('stages', [{'config': ck['config'], 'steps': ck['steps']}])
+        log(f'continuing from {init} ({before["steps"]} steps)')
     counts = {k: sum(p.numel() for p in getattr(model, k).parameters())
               for k in ('encoder', 'lm', 'decoder')}
     log(f'parameters: {counts}, total {sum(counts.values())}')
@@ -97,20 +104,24 @@ def train(cfg, out_dir, log):
                 f'{(time.time() - start) / 60:.1f} min')
             window = []
         if cfg.get('save_every') and (step + 1) % cfg['save_every'] == 0:
-            save(model, cfg, out_dir, step + 1, time.time() - start, counts)
+            save(model, cfg, out_dir, step + 1, time.time() - start, counts, before=before)
     minutes = (time.time() - start) / 60
     cpu_minutes = (time.process_time() - cpu_start) / 60
-    save(model, cfg, out_dir, cfg['steps'], minutes * 60, counts, cpu_minutes)
+    save(model, cfg, out_dir, cfg['steps'], minutes * 60, counts, cpu_minutes, before)
     log(f'trained {cfg["steps"]} steps in {minutes:.1f} min '
         f'({cpu_minutes:.1f} min of CPU time on {torch.get_num_threads()} threads)')
     return model, vocab
 
 
-def save(model, cfg, out_dir, steps, seconds, counts, cpu_minutes=None):
+def save(model, cfg, out_dir, steps, seconds, counts, cpu_minutes=None, before=None):
+    """Checkpoint with the totals over every stage (a continued run adds to its start)."""
+    before = before or {'steps': 0, 'minutes': 0.0, 'cpu_minutes': 0.0}
+    stages = before.get('stages', []) + [{'config': cfg, 'steps': steps}]
+    cpu = None if cpu_minutes is None else round(cpu_minutes + before['cpu_minutes'], 2)
     os.makedirs(out_dir, exist_ok=True)
-    torch.save({'model': model.state_dict(), 'config': cfg, 'steps': steps,
-                'minutes': round(seconds / 60, 2), 'parameters': counts,
-                'cpu_minutes': None if cpu_minutes is None else round(cpu_minutes, 2)},
+    torch.save({'model': model.state_dict(), 'config': cfg, 'steps': steps + before['steps'],
+                'minutes': round(seconds / 60 + before['minutes'], 2), 'parameters': counts,
+                'cpu_minutes': cpu, 'stages': stages},
                os.path.join(out_dir, 'model.pt'))
 
 
@@ -122,6 +133,8 @@ def main():
     ap.add_argument('--threads', type=int)
     ap.add_argument('--out', help='checkpoint folder (default runs/<name>)')
     ap.add_argument('--export', help='export the bundle to this folder when done')
+    ap.add_argument('--init', help='continue from this checkpoint (weights only; the config '
+                    'given here sets the new schedule)')
     args = ap.parse_args()
     cfg = load_config(args.config)
     cfg.setdefault('pool_cache', RUNS)
@@ -142,7 +155,7 @@ def main():
         log_file.flush()
 
     log(f'config {json.dumps(cfg)}')
-    model, vocab = train(cfg, out_dir, log)
+    model, vocab = train(cfg, out_dir, log, args.init)
     target = args.export or (tempfile.mkdtemp(prefix='pixel-quick-') if args.quick else None)
     if target:
         from export import export_bundle
