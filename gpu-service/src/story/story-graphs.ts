@@ -10,7 +10,7 @@ export interface UnetCall {
   /** Latents `[B, C, H, W]`. */
   latent: Float32Array;
   batch: number;
-  /** Timestep per batch frame. */
+  /** The timestep, the same for every frame of the batch. */
   timestep: number;
   /** Text states `[B, L, D]` (cond frames first, then uncond). */
   context: Float32Array;
@@ -34,6 +34,7 @@ function f32(data: Float32Array, dims: number[]): ort.Tensor {
   return new ort.Tensor('float32', data, dims);
 }
 
+/** The graphs of one loaded story bundle, called with plain typed arrays. */
 export class StoryGraphs {
   constructor(
     private readonly sessions: Record<string, ort.InferenceSession>,

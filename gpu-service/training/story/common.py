@@ -24,19 +24,22 @@ def setup(cfg, offset=0):
 
 
 class Budget:
-    """A wall-clock budget: training loops run until it is spent (or for fixed steps)."""
+    """A compute budget in core-minutes (CPU time of this process, all threads): a loop runs
+    until it is spent, or for a fixed number of steps. CPU time, unlike wall-clock time, does
+    not shrink when other jobs share the cores, so a run does the same work on a busy machine
+    as on a free one; `minutes()` reports the wall-clock time as well."""
 
-    def __init__(self, minutes, steps=None):
+    def __init__(self, core_minutes, steps=None):
         self.start = time.time()
         self.start_cpu = time.process_time()
-        self.seconds = minutes * 60.0
+        self.seconds = core_minutes * 60.0
         self.steps = steps
         self.step = 0
 
     def fraction(self):
         if self.steps:
             return min(1.0, self.step / self.steps)
-        return min(1.0, (time.time() - self.start) / self.seconds)
+        return min(1.0, (time.process_time() - self.start_cpu) / self.seconds)
 
     def running(self):
         return self.fraction() < 1.0
@@ -45,6 +48,7 @@ class Budget:
         self.step += 1
 
     def minutes(self):
+        """Wall-clock minutes since the start."""
         return (time.time() - self.start) / 60.0
 
     def cpu_minutes(self):

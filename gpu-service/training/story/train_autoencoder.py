@@ -23,7 +23,7 @@ def train_autoencoder(cfg, run_dir, quick=False):
     rng = setup(cfg, 1)
     ae = Autoencoder(c['latent_channels'])
     opt = torch.optim.AdamW(ae.parameters(), lr=c['lr'], weight_decay=0.0)
-    budget = Budget(c['minutes'], steps=20 if quick else None)
+    budget = Budget(c['core_minutes'], steps=20 if quick else None)
     while budget.running():
         cosine_lr(opt, c['lr'], budget.fraction())
         x = random_crops(sample_frames(rng, c['batch'] // 4)[0], c['crop'], rng)
@@ -38,7 +38,8 @@ def train_autoencoder(cfg, run_dir, quick=False):
         budget.tick()
         if budget.step % 50 == 0:
             log(run_dir, 'autoencoder', f'step {budget.step} rec {rec.item():.4f} '
-                f'z std {z.std().item():.2f} {budget.minutes():.1f} min')
+                f'z std {z.std().item():.2f} {budget.minutes():.1f} min, '
+                f'{budget.cpu_minutes():.1f} core-min')
 
     with torch.no_grad():
         x, _ = sample_frames(rng, 256)

@@ -25,7 +25,7 @@ def train_classifier(cfg, run_dir, quick=False):
     g = torch.Generator().manual_seed(cfg['seed'] + 2)
     model = Classifier()
     opt = torch.optim.AdamW(model.parameters(), lr=c['lr'], weight_decay=1e-4)
-    budget = Budget(c['minutes'], steps=10 if quick else None)
+    budget = Budget(c['core_minutes'], steps=10 if quick else None)
     while budget.running():
         cosine_lr(opt, c['lr'], budget.fraction())
         x, y = sample_frames(rng, c['batch'])
@@ -37,7 +37,7 @@ def train_classifier(cfg, run_dir, quick=False):
         budget.tick()
         if budget.step % 50 == 0:
             log(run_dir, 'classifier', f'step {budget.step} loss {loss.item():.4f} '
-                f'{budget.minutes():.1f} min')
+                f'{budget.minutes():.1f} min, {budget.cpu_minutes():.1f} core-min')
     model.eval()
     acc = accuracy(model, random.Random(cfg['seed'] + 99))
     params = sum(p.numel() for p in model.parameters())

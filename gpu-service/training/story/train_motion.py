@@ -27,7 +27,7 @@ def train_motion(cfg, run_dir, ae, quick=False):
     ae.eval().requires_grad_(False)
     model = MotionPredictor(cfg['autoencoder']['latent_channels'])
     opt = torch.optim.AdamW(model.parameters(), lr=c['lr'], weight_decay=0.0)
-    budget = Budget(c['minutes'], steps=10 if quick else None)
+    budget = Budget(c['core_minutes'], steps=10 if quick else None)
     while budget.running():
         cosine_lr(opt, c['lr'], budget.fraction())
         z0, z1, s, mid, zmid = clip_batch(ae, rng, c['batch'], c['frames'])
@@ -39,7 +39,7 @@ def train_motion(cfg, run_dir, ae, quick=False):
         budget.tick()
         if budget.step % 50 == 0:
             log(run_dir, 'motion', f'step {budget.step} loss {loss.item():.4f} '
-                f'{budget.minutes():.1f} min')
+                f'{budget.minutes():.1f} min, {budget.cpu_minutes():.1f} core-min')
     model.eval()
     with torch.no_grad():
         z0, z1, s, mid, _ = clip_batch(ae, random.Random(cfg['seed'] + 98), 64, c['frames'])

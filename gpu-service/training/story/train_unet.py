@@ -39,11 +39,11 @@ def train_unet(cfg, run_dir, ae, quick=False, resume=None):
     opt = torch.optim.AdamW(model.parameters(), lr=c['lr'], weight_decay=0.01)
     abar = alphas_cumprod(s['timesteps']).float()
     ae.eval().requires_grad_(False)
-    budget = Budget(c['minutes'], steps=10 if quick else c.get('steps'))
+    budget = Budget(c['core_minutes'], steps=10 if quick else c.get('steps'))
     params = sum(p.numel() for p in model.unet.parameters())
     log(run_dir, 'unet', f'{params} UNet params, '
         f'{sum(p.numel() for p in model.text.parameters())} text encoder params')
-    next_save, running = 5.0, None
+    next_save, running = 10.0, None
     while budget.running():
         cosine_lr(opt, c['lr'], budget.fraction())
         images, prompts = sample_prompted(rng, c['batch'], c)
@@ -67,11 +67,11 @@ def train_unet(cfg, run_dir, ae, quick=False, resume=None):
         running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
         if budget.step % 25 == 0:
             log(run_dir, 'unet', f'step {budget.step} loss {running:.4f} '
-                f'{budget.minutes():.1f} min')
-        if budget.minutes() > next_save:
+                f'{budget.minutes():.1f} min, {budget.cpu_minutes():.1f} core-min')
+        if budget.cpu_minutes() > next_save:
             save(run_dir, 'story_model', ema.state_dict())
             save(run_dir, 'story_model_raw', model.state_dict())
-            next_save += 5.0
+            next_save += 10.0
     save(run_dir, 'story_model', ema.state_dict())
     save(run_dir, 'story_model_raw', model.state_dict())
     log(run_dir, 'unet', f'done: {budget.step} steps, {budget.minutes():.1f} min')
