@@ -82,6 +82,13 @@ function printReport(name: string, version: string, r: EvalReport & { seconds: n
   process.stdout.write(`${table('family', r.byFamily)}\n${table('targets', r.byTargets)}\n`);
 }
 
+/** gIoU that the PyTorch eval wrote into the bundle, when it did. */
+function pythonGIoU(dir: string): number | null {
+  const file = join(dir, 'eval-python.json');
+  if (!existsSync(file)) return null;
+  return (JSON.parse(readFileSync(file, 'utf8')) as { gIoU: number }).gIoU;
+}
+
 async function run(dir: string, args: Args) {
   const pipeline = await PixelPipeline.load(dir, { executionProvider: args.ep });
   const records = await loadMuse(args.data, args.images);
@@ -105,19 +112,17 @@ async function main(): Promise<void> {
         + `(${b > 0 ? (a / b).toFixed(2) : '∞'}×)\n`);
     }
   }
-  const pythonFile = join(args.bundle, 'eval-python.json');
-  let python: { gIoU: number } | null = null;
-  if (existsSync(pythonFile)) {
-    python = JSON.parse(readFileSync(pythonFile, 'utf8')) as { gIoU: number };
+  const python = pythonGIoU(args.bundle);
+  if (python !== null) {
     process.stdout.write(`PyTorch eval of the same checkpoint (eval-python.json): gIoU `
-      + `${pct(python.gIoU)}\n`);
+      + `${pct(python)}\n`);
   }
   if (args.json) {
     const out = {
       bundle: main.name, version: main.version, data: args.data, ...main.report,
       baseline: baseline ? { bundle: baseline.name, version: baseline.version,
-        ...baseline.report } : null,
-      pythonGIoU: python?.gIoU ?? null,
+        ...baseline.report, pythonGIoU: pythonGIoU(args.baseline as string) } : null,
+      pythonGIoU: python,
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   }

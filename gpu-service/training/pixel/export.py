@@ -191,17 +191,24 @@ def export_bundle(model, vocab, cfg, out_dir, checkpoint=None, log=print, traini
                 ['mask_logits', 'scores'], [logits, scores])
 
     vocab.write(os.path.join(out_dir, 'vocab.json'))
-    with open(os.path.join(out_dir, 'config.json'), 'w') as f:
-        json.dump(cfg, f, indent=2)
-        f.write('\n')
+    ck = torch.load(checkpoint, map_location='cpu') if checkpoint else {}
+    stages = ck.get('stages') or [{'config': cfg, 'steps': ck.get('steps')}]
+    stage_files = []
+    for n, stage in enumerate(stages):
+        name = 'config.json' if n == 0 else f'config-stage{n + 1}.json'
+        stage_files.append({'config': name, 'steps': stage['steps']})
+        with open(os.path.join(out_dir, name), 'w') as f:
+            json.dump(stage['config'], f, indent=2)
+            f.write('\n')
     for g in specs.values():
         g['sha256'] = sha256(os.path.join(out_dir, g['file']))
     vocab_sha = sha256(os.path.join(out_dir, 'vocab.json'))
     digest = hashlib.sha256(''.join(g['sha256'] for g in specs.values()).encode() + vocab_sha
                             .encode()).hexdigest()
     training = dict(training or {})
-    if checkpoint and os.path.exists(checkpoint):
-        ck = torch.load(checkpoint, map_location='cpu')
+    if len(stage_files) > 1:
+        training['stages'] = stage_files
+    if ck:
         training.setdefault('steps', ck.get('steps'))
         training.setdefault('minutes', ck.get('minutes'))
         training.setdefault('parameters', ck.get('parameters'))
@@ -225,7 +232,7 @@ def export_bundle(model, vocab, cfg, out_dir, checkpoint=None, log=print, traini
                'maxAnswerTokens': cfg['max_answer_tokens'],
                'maxPositions': cfg['max_positions']},
         'decoder': {'maskSize': cfg['image_size'], 'levels': 2, 'threshold': 0},
-        'training': {'config': 'config.json', 'seed': cfg['seed'], **training},
+        'training': {'config': 'config.json', 'seed': stages[0]['config']['seed'], **training},
     }
     with open(os.path.join(out_dir, 'manifest.json'), 'w') as f:
         json.dump(manifest, f, indent=2)
