@@ -18,6 +18,9 @@ const LATENCY_BUCKETS = [
 /** Seconds for whole HTTP calls, up to a story job of minutes. */
 const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
+/** Seconds a call waits for its batch: from nothing to a few queue delays. */
+const QUEUE_DELAY_BUCKETS = [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.1];
+
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128];
 
 /** How a story job ended: it finished, failed, or was stopped (see StopReason). */
@@ -40,6 +43,9 @@ export class GpuMetrics {
 
   /** `pixloom_graph_batch_size{bundle,graph}`: the leading axis of a run's first input. */
   readonly batchSize: Histogram<'bundle' | 'graph'>;
+
+  /** `pixloom_batch_queue_delay_seconds{bundle,graph}`: a call's wait for its dynamic batch. */
+  readonly batchQueueSeconds: Histogram<'bundle' | 'graph'>;
 
   /** `pixloom_requests_total{route,outcome}`: `ok` or the error code of the answer. */
   readonly requests: Counter<'route' | 'outcome'>;
@@ -74,6 +80,11 @@ export class GpuMetrics {
       name: 'pixloom_graph_batch_size',
       help: 'Batch size of each graph run: the leading axis of its first input.',
       labelNames: ['bundle', 'graph'], buckets: BATCH_BUCKETS, registers,
+    });
+    this.batchQueueSeconds = new Histogram({
+      name: 'pixloom_batch_queue_delay_seconds',
+      help: 'Time a graph call waited in the dynamic batcher before its batch ran.',
+      labelNames: ['bundle', 'graph'], buckets: QUEUE_DELAY_BUCKETS, registers,
     });
     this.requests = new Counter({
       name: 'pixloom_requests_total',

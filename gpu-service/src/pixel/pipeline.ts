@@ -7,11 +7,18 @@
  * per scale) is fed in one step, so a target always has a complete group; the hidden states
  * where those tokens are the input are the target's seg embeddings. A target's label is the
  * answer's words since the last punctuation mark.
+ *
+ * Every graph call goes through a {@link GraphExecutor}: onnxruntime sessions in this process,
+ * with dynamic batching across concurrent requests when asked, or a remote KServe v2 server.
  */
 import * as ort from 'onnxruntime-node';
 import { type Logger, silentLogger } from '../../../shared/src/logger.js';
 import type { BundleManifest, ImageSpec } from '../../../shared/src/manifest.js';
 import { BundleError, type ExecutionProvider, loadBundle } from '../bundle.js';
+import {
+  BatchingExecutor, batchableGraphs, type DynamicBatchingOptions,
+} from '../executor/dynamic-batcher.js';
+import { type GraphExecutor, SessionExecutor } from '../executor/graph-executor.js';
 import { preprocessImage, type RgbImage } from './preprocess.js';
 import { detokenize, isPunctuation, Tokenizer, type VocabularyFile } from './tokenizer.js';
 
@@ -88,12 +95,24 @@ function argmaxLast(logits: ort.Tensor): number {
   return best;
 }
 
+export interface PixelPipelineOptions {
+  executionProvider?: ExecutionProvider;
+  logger?: Logger;
+  /** Merge concurrent calls per graph (image encoder, LM step). @default no batching */
+  batching?: DynamicBatchingOptions | null;
+  /**
+   * Run the graphs here instead of on local sessions (e.g. a KServeExecutor); the bundle folder
+   * then needs only its manifest and vocabulary.
+   */
+  executor?: GraphExecutor;
+}
+
 export class PixelPipeline {
   private lmRuns = 0;
 
   private constructor(
     readonly manifest: BundleManifest,
-    private readonly sessions: Record<string, ort.InferenceSession>,
+    readonly executor: GraphExecutor,
     readonly tokenizer: Tokenizer,
     private readonly logger: Logger,
   ) {}
@@ -104,15 +123,14 @@ export class PixelPipeline {
    * @throws BundleError when the bundle is missing, altered, not a pixel bundle, or the asked
    *   execution provider did not load
    */
-  static async load(
-    dir: string,
-    opts: { executionProvider?: ExecutionProvider; logger?: Logger } = {},
-  ): Promise<PixelPipeline> {
+  static async load(dir: string, opts: PixelPipelineOptions = {}): Promise<PixelPipeline> {
     const logger = opts.logger ?? silentLogger;
-    const bundle = await loadBundle(dir, { ...opts, logger });
+    const bundle = await loadBundle(dir, {
+      executionProvider: opts.executionProvider, logger, ...(opts.executor ? { graphs: [] } : {}),
+    });
     const m = bundle.manifest;
     for (const key of ['image_encoder', 'lm_step', 'pixel_decoder']) {
-      if (!bundle.sessions[key]) {
+      if (!m.graphs[key]) {
         throw new BundleError('BUNDLE_INVALID', `${dir}/manifest.json has no graph ${key}; a `
           + 'pixel bundle needs image_encoder, lm_step and pixel_decoder.');
       }
@@ -121,8 +139,12 @@ export class PixelPipeline {
       throw new BundleError('BUNDLE_INVALID', `${dir}/manifest.json is not a pixel bundle (it `
         + 'needs kind "pixel", image, codebook, lm and a vocabulary); pick a pixel bundle.');
     }
-    return new PixelPipeline(m, bundle.sessions, new Tokenizer(bundle.vocabulary as
-      VocabularyFile), logger);
+    let executor: GraphExecutor = opts.executor ?? new SessionExecutor(bundle.sessions);
+    if (!opts.executor && opts.batching) {
+      executor = new BatchingExecutor(executor, batchableGraphs(m), opts.batching, m.name);
+    }
+    return new PixelPipeline(m, executor, new Tokenizer(bundle.vocabulary as VocabularyFile),
+      logger);
   }
 
   get image(): ImageSpec {
@@ -152,7 +174,8 @@ export class PixelPipeline {
   /** Runs the image encoder: image tokens for the LM and the two decoder feature levels. */
   async encode(image: RgbImage): Promise<ImageFeatures> {
     const { pixelValues, content } = this.preprocess(image);
-    const out = await this.sessions.image_encoder.run({ pixel_values: f32(pixelValues) });
+    const out = await this.executor.track(() => this.executor.run('image_encoder',
+      { pixel_values: f32(pixelValues) }));
     return {
       imageTokens: out32(out.image_tokens),
       features0: out32(out.features_0),
@@ -176,8 +199,8 @@ export class PixelPipeline {
   private async step(imageTokens: ort.Tensor, ids: number[], past: Record<string, ort.Tensor>):
   Promise<{ logits: ort.Tensor; hidden: ort.Tensor; past: Record<string, ort.Tensor> }> {
     const inputIds = new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]);
-    const out = await this.sessions.lm_step.run({ image_tokens: imageTokens, input_ids: inputIds,
-      ...past });
+    const out = await this.executor.run('lm_step', { image_tokens: imageTokens,
+      input_ids: inputIds, ...past });
     this.lmRuns++;
     const next: Record<string, ort.Tensor> = {};
     for (let i = 0; i < this.lm.layers; i++) {
@@ -188,8 +211,16 @@ export class PixelPipeline {
   }
 
   /** Greedy decode with KV cache until eos or the cap; onToken gets each answer word. */
-  async answer(imageTokens: Tensor32, question: string, onToken?: (word: string) => void):
+  answer(imageTokens: Tensor32, question: string, onToken?: (word: string) => void):
   Promise<PixelAnswer> {
+    return this.executor.track(() => this.decodeAnswer(imageTokens, question, onToken));
+  }
+
+  private async decodeAnswer(
+    imageTokens: Tensor32,
+    question: string,
+    onToken?: (word: string) => void,
+  ): Promise<PixelAnswer> {
     const started = performance.now();
     const tk = this.tokenizer;
     const hidden = this.lm.hidden;
@@ -252,7 +283,7 @@ export class PixelPipeline {
     const [group, hidden] = targets[0].segHidden.dims;
     const seg = new Float32Array(targets.length * group * hidden);
     targets.forEach((t, i) => seg.set(t.segHidden.data, i * group * hidden));
-    const out = await this.sessions.pixel_decoder.run({
+    const out = await this.executor.run('pixel_decoder', {
       seg_hidden: new ort.Tensor('float32', seg, [targets.length, group, hidden]),
       features_0: f32(f.features0),
       features_1: f32(f.features1),
@@ -265,8 +296,8 @@ export class PixelPipeline {
     return this.lmRuns;
   }
 
-  /** Releases the onnxruntime sessions. */
+  /** Releases the onnxruntime sessions (or the remote executor). */
   async release(): Promise<void> {
-    await Promise.all(Object.values(this.sessions).map((s) => s.release()));
+    await this.executor.release();
   }
 }
