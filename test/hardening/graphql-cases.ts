@@ -51,6 +51,13 @@ export const GRAPHQL_CASES: GraphQLCase[] = [
     payload: { query: `{ __typename ${'@skip(if: false) '.repeat(40)}}` } },
   { name: 'a huge list literal (5000 items)', code: 'QUERY_TOO_COMPLEX', message: /Token/,
     payload: { query: `{ image(id: [${'"a", '.repeat(5000)}]) { id } }` } },
+  // The recursive parser would run out of stack; the lexer counts nesting before it runs.
+  { name: 'a list literal nested 20 000 brackets deep', code: 'QUERY_TOO_COMPLEX',
+    message: /Nesting limit of 40 exceeded.*Flatten/,
+    payload: { query: `{ segment(imageId: "x", question: ${'['.repeat(20_000)}"a"`
+      + `${']'.repeat(20_000)}) { answer } }` } },
+  { name: 'selection sets nested 5000 deep', code: 'QUERY_TOO_COMPLEX', message: /Nesting/,
+    payload: { query: `${'{ a '.repeat(5000)}${'}'.repeat(5000)}` } },
   { name: 'a list where an ID is expected (1000 items in variables)', code: 'BAD_REQUEST',
     payload: { query: 'query ($id: ID!) { image(id: $id) { id } }',
       variables: { id: Array.from({ length: 1000 }, (_, i) => String(i)) } } },

@@ -1,7 +1,8 @@
 /**
  * Limits on the shape of a GraphQL operation, with GraphQL Armor's plugins: tokens (checked
  * while parsing, so a huge document is never fully parsed), depth, aliases, directives and cost
- * (checked during validation, before any resolver runs). A refused operation gets the code
+ * (checked during validation, before any resolver runs), and nesting (checked by the lexer
+ * before parsing, nesting-limit.ts). A refused operation gets the code
  * `QUERY_TOO_COMPLEX` and a sentence saying how to make it acceptable.
  */
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
@@ -11,6 +12,7 @@ import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { useNestingLimit } from './nesting-limit';
 
 export interface GraphQLLimits {
   /** Lexical tokens in the document. @default 2000 */
@@ -23,6 +25,11 @@ export interface GraphQLLimits {
   maxDirectives: number;
   /** GraphQL Armor's cost: objects and scalars weighted by their depth. @default 500 */
   maxCost: number;
+  /**
+   * Brackets, braces and parentheses open at once, counted before parsing, so that the
+   * recursive parser never runs out of stack. @default 40
+   */
+  maxNesting: number;
 }
 
 /**
@@ -36,6 +43,7 @@ export const DEFAULT_GRAPHQL_LIMITS: Readonly<GraphQLLimits> = {
   maxAliases: 15,
   maxDirectives: 20,
   maxCost: 500,
+  maxNesting: 40,
 };
 
 export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
@@ -59,6 +67,9 @@ export function graphqlLimitPlugins(
   return [
     maxTokensPlugin({ ...common, n: limits.maxTokens, onReject: [refusal('Send a shorter '
       + 'document: drop unused fields and fragments, and pass long values as variables.')] }),
+    // After the token limit, so that it wraps that plugin's parser.
+    useNestingLimit({ maxNesting: limits.maxNesting, maxTokens: limits.maxTokens,
+      code: QUERY_TOO_COMPLEX }),
     maxDepthPlugin({ ...common, n: limits.maxDepth, flattenFragments: true,
       ignoreIntrospection: true, onReject: [refusal('Select fewer nested levels.')] }),
     maxAliasesPlugin({ ...common, n: limits.maxAliases, onReject: [refusal('Use fewer '
