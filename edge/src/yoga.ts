@@ -1,5 +1,6 @@
 /** The GraphQL server of the edge: graphql-yoga with the Pothos schema from schema/. */
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { GraphQLError } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../../shared/src/logger';
 import type { PixloomContext } from '../../schema/src/context';
 import { schema } from '../../schema/src/schema';
@@ -32,6 +33,23 @@ function loggable(args: unknown[]): unknown[] {
     : arg));
 }
 
+/**
+ * A document that does not parse is a request error: HTTP 400 for clients that accept
+ * `application/graphql-response+json`, 200 for `application/json`, as GraphQL over HTTP asks.
+ * yoga marks only parse errors of its own graphql instance; the token limit's parser raises
+ * them from graphql's other build in the bundle, so they are matched by name here.
+ */
+function useParseErrorStatus(): Plugin {
+  return {
+    onParse: () => ({ result }) => {
+      if (!(result instanceof Error) || result.name !== 'GraphQLError') return;
+      const extensions = (result as GraphQLError).extensions as Record<string, unknown>;
+      const http = (extensions.http ?? {}) as Record<string, unknown>;
+      extensions.http = { ...http, spec: http.spec ?? true, status: http.status ?? 400 };
+    },
+  };
+}
+
 /** The isolate's yoga server, created on first use (the logger of that first request is kept). */
 export function edgeYoga(logger: Logger): EdgeYoga {
   yoga ??= createYoga<ServerContext, PixloomContext>({
@@ -50,7 +68,7 @@ export function edgeYoga(logger: Logger): EdgeYoga {
     context: ({ pixloom }) => pixloom,
     // One operation per request; limits on tokens, depth, aliases, directives and cost.
     batching: false,
-    plugins: [...graphqlLimitPlugins(), useScopes(), useErrorCodes()],
+    plugins: [...graphqlLimitPlugins(), useScopes(), useErrorCodes(), useParseErrorStatus()],
   });
   return yoga;
 }
