@@ -1,5 +1,6 @@
 /** createStory, story, cancelStory and the storyEvents subscription. */
 import { PixloomError } from '../../shared/src/errors';
+import { visibleStoryText } from '../../shared/src/visible-text';
 import { builder } from './builder';
 import type { CreateStoryRequest, StoryEventRecord } from './story-context';
 import { CreateStoryInputRef, KeyframeRef, StoryRef } from './story-types';
@@ -95,7 +96,8 @@ builder.mutationField('createStory', (t) => t.field({
   description: 'Starts a story job and returns it at once (status QUEUED); follow it with\n'
     + 'storyEvents or story.',
   args: { input: t.arg({ type: CreateStoryInputRef, required: true }) },
-  resolve: (_root, args, ctx) => ctx.story.create(args.input as CreateStoryRequest),
+  resolve: (_root, args, ctx) => ctx.story.create(
+    visibleStoryText(args.input as CreateStoryRequest)),
 }));
 
 builder.mutationField('cancelStory', (t) => t.field({

@@ -65,8 +65,13 @@ const QUESTION_CASES: Array<[name: string, question: string, expected: string]> 
     'OK'],
   ['lone surrogate', 'where is \ud800 the circle?', 'OK'],
   ['right-to-left override', 'where is the \u202eelcric der\u202c?', 'OK'],
-  ['zero-width characters only', '\u200b\u200c\u200d\ufeff', 'OK'],
+  ['zero-width characters only', '\u200b\u200c\u200d\ufeff', 'BAD_REQUEST'],
+  ['word joiner, bidi controls and white space only', '\u2060 \u202e\u2066\u2069\u200f\n',
+    'BAD_REQUEST'],
+  ['control characters only', '\u0000\u0007\u001b\u0085', 'BAD_REQUEST'],
   ['NUL and control characters', 'where\u0000 is\u0007 it\u001b?', 'OK'],
+  ['500 letters with combining accents (1000 code units, 500 after NFC)',
+    'e\u0301'.repeat(500), 'OK'],
   ['600 combining marks on one letter', `wh${'\u0301'.repeat(600)}ere?`, 'BAD_REQUEST'],
   ['emoji and astral characters', 'where is 🟥 or 𝔯𝔢𝔡?', 'OK'],
 ];
@@ -160,6 +165,27 @@ describe('questions', () => {
       }
       await stillAnswers();
   });
+  }
+});
+
+/** createStory inputs whose text shows nothing: refused before a story job starts. */
+const STORY_TEXT_CASES: Array<[name: string, character: string, text: string, caption: string]> = [
+  ['a character of zero-width characters', '\u200b\u200d\ufeff', 'waving', ''],
+  ['a panel text of bidi controls', 'a girl', '\u202e\u202c \u2067\u2069', ''],
+  ['a caption of control characters', 'a girl', 'waving', '\u0000\u0007\u2060'],
+];
+
+describe('story text', () => {
+  const CREATE = 'mutation ($input: CreateStoryInput!) { createStory(input: $input) { id } }';
+  for (const [name, character, text, caption] of STORY_TEXT_CASES) {
+    it(`${name} → BAD_REQUEST`, async () => {
+      const answer = await sendJson(edge.graphqlUrl, { query: CREATE,
+        variables: { input: { character, panels: [{ text, caption }] } } });
+      expect(record('story', name, answer)).toBe('BAD_REQUEST');
+      expect(answer.body?.errors?.[0]?.message)
+        .toMatch(/has no visible characters.*; (describe|say|write)/);
+      await stillAnswers();
+    });
   }
 });
 

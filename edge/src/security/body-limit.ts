@@ -29,7 +29,8 @@ export function refuseLargeJsonBody(request: Request): Response | null {
 /**
  * A body sent without `content-length` (chunked) is read here, up to `maxBytes`: past that the
  * rest is dropped as it arrives (never held) and the request is refused with 413; otherwise a
- * request with the buffered body goes on. Requests that declare their length pass unchanged (checked above).
+ * request with the buffered body goes on. Requests that declare their length pass unchanged
+ * (checked above).
  */
 export async function capChunkedBody<R extends Request>(
   request: R,

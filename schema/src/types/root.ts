@@ -1,6 +1,7 @@
 /** Query, Mutation and Subscription fields. */
 import type { GraphQLResolveInfo } from 'graphql';
 import { PixloomError } from '../../../shared/src/errors';
+import { visibleQuestion } from '../../../shared/src/visible-text';
 import { builder } from '../builder';
 import type { SegmentRequest } from '../context';
 import { selectsAnyField } from '../selection';
@@ -37,7 +38,8 @@ function segmentRequest(args: {
 }): SegmentRequest {
   const imageId = args.imageId === null || args.imageId === undefined
     ? args.imageId : String(args.imageId);
-  return checkSegmentRequest({ image: args.image, imageId, question: args.question });
+  return checkSegmentRequest({ image: args.image, imageId,
+    question: visibleQuestion(args.question) });
 }
 
 builder.queryType({
