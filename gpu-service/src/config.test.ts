@@ -16,6 +16,11 @@ describe('loadConfig', () => {
       imageLimits: { maxBytes: 10 * 1024 * 1024, maxPixels: 4096 * 4096 },
       maxQuestionChars: 1000,
       maxQueue: 32,
+      pixelConcurrency: 8,
+      batching: { maxBatch: 8, maxQueueDelayMs: 2 },
+      executor: 'local',
+      kserveUrl: null,
+      serveModels: false,
       secret: null,
       logLevel: 'info',
     });
@@ -31,6 +36,9 @@ describe('loadConfig', () => {
       PIXLOOM_MAX_QUEUE: '0', PIXLOOM_GPU_SECRET: ' 0123456789abcdef0123 ',
       PIXLOOM_LOG_LEVEL: 'debug', PIXLOOM_STORY_BUNDLE: 'story-x',
       PIXLOOM_STORY_MAX_QUEUE: '1', PIXLOOM_STORY_TIMEOUT_MS: '5000',
+      PIXLOOM_PIXEL_CONCURRENCY: '3', PIXLOOM_MAX_BATCH: '16', PIXLOOM_MAX_QUEUE_DELAY_MS: '0',
+      PIXLOOM_EXECUTOR: 'KServe', PIXLOOM_KSERVE_URL: 'http://127.0.0.1:8000',
+      PIXLOOM_SERVE_MODELS: '1',
     });
     expect(config).toEqual({
       host: '0.0.0.0', port: 8813, modelsDir: '/m', pixelBundle: 'pixel-ref-lisa',
@@ -38,6 +46,8 @@ describe('loadConfig', () => {
       imageLimits: { maxBytes: 2_000_000, maxPixels: 1_000_000 }, maxQuestionChars: 200,
       maxQueue: 0, secret: '0123456789abcdef0123', logLevel: 'debug',
       storyBundle: 'story-x', storyMaxQueue: 1, storyTimeoutMs: 5000,
+      pixelConcurrency: 3, batching: { maxBatch: 16, maxQueueDelayMs: 0 },
+      executor: 'kserve', kserveUrl: 'http://127.0.0.1:8000', serveModels: true,
     });
   });
 
@@ -52,5 +62,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PIXLOOM_GPU_SECRET: 'short' })).toThrow(/at least 16 characters/);
     expect(() => loadConfig({ PIXLOOM_MAX_BODY_BYTES: '5000', PIXLOOM_MAX_IMAGE_BYTES: '9000' }))
       .toThrow(/must be larger than PIXLOOM_MAX_IMAGE_BYTES/);
+    expect(() => loadConfig({ PIXLOOM_EXECUTOR: 'kserve' })).toThrow(/needs PIXLOOM_KSERVE_URL/);
+    expect(() => loadConfig({ PIXLOOM_EXECUTOR: 'triton' })).toThrow(/"local" or "kserve"/);
+    expect(() => loadConfig({ PIXLOOM_KSERVE_URL: 'localhost:8000' })).toThrow(/base URL/);
+    expect(() => loadConfig({ PIXLOOM_PIXEL_CONCURRENCY: '0' })).toThrow(/from 1 to 1024/);
   });
 });

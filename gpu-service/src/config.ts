@@ -8,6 +8,16 @@ import { isLogLevel, LOG_LEVELS, type LogLevel } from '../../shared/src/logger.j
 
 export type ExecutionProvider = 'cpu' | 'cuda';
 
+/** Where the pixel pipeline's graphs run: local sessions, or a KServe v2 server. */
+export type ExecutorKind = 'local' | 'kserve';
+
+export interface BatchingConfig {
+  /** `PIXLOOM_MAX_BATCH`: most rows in one merged graph run; 1 turns batching off. @default 8 */
+  maxBatch: number;
+  /** `PIXLOOM_MAX_QUEUE_DELAY_MS`: longest a graph call waits for its batch. @default 2 */
+  maxQueueDelayMs: number;
+}
+
 export interface GpuServiceConfig {
   /** `PIXLOOM_GPU_HOST`. @default '127.0.0.1' */
   host: string;
@@ -39,6 +49,23 @@ export interface GpuServiceConfig {
   maxQuestionChars: number;
   /** `PIXLOOM_MAX_QUEUE`: pipeline calls waiting beyond this are refused (503). @default 32 */
   maxQueue: number;
+  /** `PIXLOOM_PIXEL_CONCURRENCY`: pixel calls that run at once. @default 8 */
+  pixelConcurrency: number;
+  /** Dynamic batching of the local graphs (image encoder, LM step). */
+  batching: BatchingConfig;
+  /**
+   * `PIXLOOM_EXECUTOR`: `local` runs the graphs here; `kserve` runs them on the KServe v2 server
+   * at `PIXLOOM_KSERVE_URL` (the bundle folder then needs only its manifest and vocabulary).
+   * @default 'local'
+   */
+  executor: ExecutorKind;
+  /** `PIXLOOM_KSERVE_URL`: the KServe v2 server's base URL, for `PIXLOOM_EXECUTOR=kserve`. */
+  kserveUrl: string | null;
+  /**
+   * `PIXLOOM_SERVE_MODELS=1`: also serve the pixel bundle's graphs over KServe v2
+   * (`/v2/models/...`). @default false
+   */
+  serveModels: boolean;
   /**
    * `PIXLOOM_GPU_SECRET`: the HMAC secret shared with the edge. When set, unsigned, stale and
    * replayed calls are refused; when unset, calls are not authenticated (local use only).
@@ -110,6 +137,25 @@ export function loadConfig(env: Env = process.env): GpuServiceConfig {
       + `PIXLOOM_MAX_IMAGE_BYTES (${imageLimits.maxBytes}): a request carries the image and `
       + 'a frame header.');
   }
+  const executor = text(env, 'PIXLOOM_EXECUTOR', 'local').toLowerCase();
+  if (executor !== 'local' && executor !== 'kserve') {
+    throw new ConfigError(`PIXLOOM_EXECUTOR=${env.PIXLOOM_EXECUTOR} is not usable: set it to `
+      + '"local" or "kserve".');
+  }
+  const kserveUrl = env.PIXLOOM_KSERVE_URL?.trim() || null;
+  if (kserveUrl !== null && !/^https?:\/\/[^/\s]+/.test(kserveUrl)) {
+    throw new ConfigError(`PIXLOOM_KSERVE_URL=${kserveUrl} is not usable: set it to the `
+      + 'server\'s base URL, such as http://127.0.0.1:8000.');
+  }
+  if (executor === 'kserve' && kserveUrl === null) {
+    throw new ConfigError('PIXLOOM_EXECUTOR=kserve needs PIXLOOM_KSERVE_URL: set it to the '
+      + 'KServe v2 server\'s base URL, such as http://127.0.0.1:8000.');
+  }
+  const serveModels = text(env, 'PIXLOOM_SERVE_MODELS', '0').toLowerCase();
+  if (!['0', '1', 'true', 'false'].includes(serveModels)) {
+    throw new ConfigError(`PIXLOOM_SERVE_MODELS=${env.PIXLOOM_SERVE_MODELS} is not usable: set `
+      + 'it to 1 or 0.');
+  }
   const secret = env.PIXLOOM_GPU_SECRET?.trim() || null;
   if (secret !== null && secret.length < 16) {
     throw new ConfigError('PIXLOOM_GPU_SECRET is too short: use at least 16 characters (for '
@@ -129,6 +175,14 @@ export function loadConfig(env: Env = process.env): GpuServiceConfig {
     imageLimits,
     maxQuestionChars: integer(env, 'PIXLOOM_MAX_QUESTION_CHARS', 1000, 1, 100_000),
     maxQueue: integer(env, 'PIXLOOM_MAX_QUEUE', 32, 0, 100_000),
+    pixelConcurrency: integer(env, 'PIXLOOM_PIXEL_CONCURRENCY', 8, 1, 1024),
+    batching: {
+      maxBatch: integer(env, 'PIXLOOM_MAX_BATCH', 8, 1, 1024),
+      maxQueueDelayMs: integer(env, 'PIXLOOM_MAX_QUEUE_DELAY_MS', 2, 0, 10_000),
+    },
+    executor,
+    kserveUrl,
+    serveModels: serveModels === '1' || serveModels === 'true',
     secret,
     logLevel,
   };

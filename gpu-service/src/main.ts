@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createLogger, type Logger } from '../../shared/src/logger.js';
 import { ConfigError, type GpuServiceConfig, loadConfig } from './config.js';
-import type { PixelEngine } from './http/pixel-engine.js';
+import { KServeExecutor } from './executor/kserve-executor.js';
+import { KServeRoutes } from './http/kserve-routes.js';
 import { PixelPipeline } from './pixel/pipeline.js';
 import { GpuServer } from './server.js';
 import { loadStoryRoutes, storyBundleDir } from './story-service/load.js';
@@ -75,16 +76,25 @@ export async function startGpuService(
   }
   if (!withPixel) return { url, server, close: () => server.close() };
 
-  let pixel: PixelEngine;
+  let pixel: PixelPipeline;
   const loadStarted = Date.now();
+  const remote = config.executor === 'kserve' && config.kserveUrl
+    ? new KServeExecutor(config.kserveUrl, { secret: config.secret }) : undefined;
   try {
-    pixel = await PixelPipeline.load(dir, { executionProvider: config.executionProvider, logger });
+    pixel = await PixelPipeline.load(dir, {
+      executionProvider: config.executionProvider, logger, executor: remote,
+      batching: config.batching.maxBatch > 1 ? config.batching : null,
+    });
+    await remote?.check(pixel.manifest);
   } catch (error) {
     await server.close();
     throw new StartupError(`The pixel bundle in ${dir} cannot be loaded: `
       + `${(error as Error).message}`);
   }
   server.pixel = pixel;
+  if (config.serveModels) {
+    server.kserve = new KServeRoutes({ manifest: pixel.manifest, executor: pixel.executor });
+  }
   const { name, version } = pixel.manifest;
   logger.info('ready', { bundle: name, version, loadMs: Date.now() - loadStarted });
   return { url, server, close: () => server.close() };

@@ -5,6 +5,8 @@
  *   GET  /v2/health/ready  200 once every bundle is loaded, 503 before
  *   GET  /metrics          Prometheus metrics (metrics/gpu-metrics.ts)
  *   POST /v1/pixel/answer  the pixel pipeline, tensor frames in and out (shared/src/wire.ts)
+ *   /v2/models/...         with PIXLOOM_SERVE_MODELS=1, the pixel graphs over KServe v2
+ *                          (http/kserve-routes.ts)
  *
  * Errors are JSON `{ error: { code, message } }` with the code's status.
  */
@@ -20,11 +22,12 @@ import { STORY_JOBS_PATH } from '../../shared/src/story-wire.js';
 import { HEALTH_LIVE_PATH, HEALTH_READY_PATH, PIXEL_ANSWER_PATH } from '../../shared/src/wire.js';
 import type { GpuServiceConfig } from './config.js';
 import { readBody } from './http/body.js';
+import { isModelPath, type KServeRoutes } from './http/kserve-routes.js';
 import { handlePixelAnswer } from './http/pixel-answer.js';
 import type { PixelEngine } from './http/pixel-engine.js';
 import { sendError, sendJson, toServiceError } from './http/respond.js';
-import { SerialQueue } from './http/serial-queue.js';
 import { Drain } from './http/shutdown.js';
+import { WorkQueue } from './http/work-queue.js';
 import { gpuMetrics } from './metrics/gpu-metrics.js';
 import { countCall, METRICS_PATH, routeLabel, sendMetrics } from './metrics/metrics-route.js';
 import { routeStory, type StoryRoutes } from './story-service/story-routes.js';
@@ -54,14 +57,16 @@ export class GpuServer {
   pixel: PixelEngine | null = null;
   /** Story jobs; null when no story bundle is loaded. */
   story: StoryRoutes | null = null;
+  /** The pixel graphs over KServe v2; null unless PIXLOOM_SERVE_MODELS is set. */
+  kserve: KServeRoutes | null = null;
   /** Bundles the service waits for before it is ready (main sets them). */
   expects = { pixel: true, story: false };
-  private readonly queue: SerialQueue;
+  private readonly queue: WorkQueue;
   private readonly verifier: SignatureVerifier | null;
   private readonly drain = new Drain();
 
   constructor(private readonly config: GpuServiceConfig, private readonly logger: Logger) {
-    this.queue = new SerialQueue(config.maxQueue);
+    this.queue = new WorkQueue(config.pixelConcurrency, config.maxQueue);
     this.verifier = config.secret ? new SignatureVerifier(config.secret) : null;
     this.server = createServer((req, res) => void this.handle(req, res));
     gpuMetrics.watchQueue('pixel', () => this.queue.size);
@@ -148,6 +153,15 @@ export class GpuServer {
     if (this.story && routeStory(path)) {
       const body = () => this.readFrameBody(req, path);
       await this.story.handle(req, res, path, body, requestId, logger);
+      return;
+    }
+    if (this.kserve && isModelPath(path)) {
+      const body = async () => {
+        const bytes = await readBody(req, this.config.maxBodyBytes);
+        await this.authenticate(req, bytes);
+        return bytes;
+      };
+      await this.kserve.handle(req, res, path, body, logger);
       return;
     }
     const allowed = ROUTES[path];

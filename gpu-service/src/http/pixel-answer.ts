@@ -16,11 +16,11 @@ import { FrameStreamWriter } from './frame-stream.js';
 import type { ImageFeatures, PixelAnswer, PixelEngine } from './pixel-engine.js';
 import { parsePixelCall } from './pixel-request.js';
 import { toServiceError } from './respond.js';
-import type { SerialQueue } from './serial-queue.js';
+import type { WorkQueue } from './work-queue.js';
 
 export interface PixelAnswerDeps {
   engine: PixelEngine;
-  queue: SerialQueue;
+  queue: WorkQueue;
   imageLimits: ImageLimits;
   maxQuestionChars: number;
 }

@@ -45,9 +45,10 @@ function call(question: string): Promise<Response> {
 
 let server: GpuServer | null = null;
 
+/** A server that runs one pixel call at a time, so the timings below are sums of calls. */
 async function start(answerMs: number, maxQueue = 32): Promise<GpuServer> {
   server = new GpuServer(loadConfig({ PIXLOOM_GPU_PORT: String(PORT),
-    PIXLOOM_MAX_QUEUE: String(maxQueue) }), quiet);
+    PIXLOOM_MAX_QUEUE: String(maxQueue), PIXLOOM_PIXEL_CONCURRENCY: '1' }), quiet);
   server.pixel = slowEngine(answerMs);
   await server.listen();
   return server;
