@@ -1,16 +1,42 @@
 /** The Pothos schema builder shared by every type file of the schema. */
 import SchemaBuilder from '@pothos/core';
+import RelayPlugin from '@pothos/plugin-relay';
 import type { PixloomContext } from './context';
+import { decodeNodeId, encodeGlobalID } from './global-id';
 
 export const builder = new SchemaBuilder<{
   Context: PixloomContext;
   DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
   Scalars: {
     /** A file from a GraphQL multipart request. */
     File: { Input: File; Output: never };
   };
 }>({
   defaultFieldNullability: false,
+  plugins: [RelayPlugin],
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    edgesFieldOptions: { nullable: false },
+    nodeFieldOptions: { nullable: false },
+    encodeGlobalID: (typename, id) => encodeGlobalID(typename, id),
+    decodeGlobalID: (globalId) => decodeNodeId(globalId),
+    nodeTypeOptions: {
+      description: 'An object with a global id: refetch it with node(id:) or nodes(ids:).',
+    },
+    pageInfoTypeOptions: {
+      description: 'Where a page of a connection lies: its first and last cursors, and whether\n'
+        + 'there are items before or after it.',
+    },
+    nodeQueryOptions: {
+      description: 'The object with this global id; null if there is none.',
+    },
+    nodesQueryOptions: {
+      description: 'The objects with these global ids, in order; null for each one missing.',
+    },
+  },
 });
 
 builder.scalarType('File', {

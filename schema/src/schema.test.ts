@@ -47,6 +47,38 @@ describe('printed schema', () => {
   });
 });
 
+describe('Relay conventions in the printed schema', () => {
+  const sdl = buildSchema(committed);
+  const query = sdl.getQueryType()!.getFields();
+
+  it('has a Node interface that Story implements, with node and nodes', () => {
+    const story = sdl.getType('Story');
+    if (!isObjectType(story)) throw new Error('Story is not an object type');
+    expect(story.getInterfaces().map(String)).toEqual(['Node']);
+    expect(String(story.getFields().id.type)).toBe('ID!');
+    expect(`${query.node.args.map((a) => `${a.name}: ${a.type}`)} -> ${query.node.type}`)
+      .toBe('id: ID! -> Node');
+    expect(`${query.nodes.args.map((a) => `${a.name}: ${a.type}`)} -> ${query.nodes.type}`)
+      .toBe('ids: [ID!]! -> [Node]!');
+  });
+
+  it('has stories as a cursor connection of Story', () => {
+    expect(query.stories.args.map((a) => `${a.name}: ${a.type}`).sort())
+      .toEqual(['after: String', 'before: String', 'first: Int', 'last: Int']);
+    const fields = (name: string) => {
+      const type = sdl.getType(name);
+      if (!isObjectType(type)) throw new Error(`${name} is not an object type`);
+      return Object.fromEntries(Object.entries(type.getFields())
+        .map(([field, f]) => [field, String(f.type)]));
+    };
+    expect(String(query.stories.type)).toBe('StoryConnection!');
+    expect(fields('StoryConnection')).toEqual({ edges: '[StoryEdge!]!', pageInfo: 'PageInfo!' });
+    expect(fields('StoryEdge')).toEqual({ cursor: 'String!', node: 'Story!' });
+    expect(fields('PageInfo')).toEqual({ hasNextPage: 'Boolean!', hasPreviousPage: 'Boolean!',
+      startCursor: 'String', endCursor: 'String' });
+  });
+});
+
 describe('argument checks', () => {
   const id = 'ab'.repeat(32);
   const file = new File([new Uint8Array([1])], 'x.png');

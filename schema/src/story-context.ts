@@ -89,9 +89,30 @@ export type StoryEventRecord =
   | { seq: number; type: 'failed'; code: string; message: string }
   | { seq: number; type: 'cancelled' };
 
+/** A place in the list of stories, which runs newest first: creation time, then id. */
+export interface StoryPosition {
+  /** `createdAt` in milliseconds since 1970. */
+  createdAt: number;
+  id: string;
+}
+
+/** One page of the list of stories. */
+export interface StoryPageRequest {
+  /** Only stories after this one in the list (older ones). */
+  after?: StoryPosition;
+  /** Only stories before this one in the list (newer ones). */
+  before?: StoryPosition;
+  /** At most this many stories. */
+  limit: number;
+  /** Take them from the oldest end of the range, oldest first (for `last`). */
+  fromOldest: boolean;
+}
+
 export interface StoryService {
   create(request: CreateStoryRequest): Promise<StoryRecord>;
   get(id: string): Promise<StoryRecord | null>;
+  /** Stories created on this edge, newest first (oldest first with `fromOldest`). */
+  list(page: StoryPageRequest): Promise<StoryRecord[]>;
   cancel(id: string): Promise<StoryRecord>;
   /** The log after `after` (0: from the start), then live events until the story ends. */
   events(id: string, after: number, signal?: AbortSignal): AsyncIterable<StoryEventRecord>;

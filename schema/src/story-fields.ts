@@ -1,9 +1,13 @@
-/** createStory, story, cancelStory and the storyEvents subscription. */
+/** createStory, story, cancelStory and the storyEvents subscription (stories: story-list.ts). */
 import { PixloomError } from '../../shared/src/errors';
 import { visibleStoryText } from '../../shared/src/visible-text';
 import { builder } from './builder';
 import type { CreateStoryRequest, StoryEventRecord } from './story-context';
-import { CreateStoryInputRef, KeyframeRef, StoryRef } from './story-types';
+import { decodeNodeId } from './global-id';
+import {
+  checkStoryUuid, CreateStoryInputRef, KeyframeRef, STORY_ID, StoryRef,
+} from './story-types';
+import './story-list';
 
 const ANNOUNCED_AT = 'When the story\'s Durable Object announced it, after storing it '
   + '(milliseconds since 1970, the edge\'s clock).';
@@ -72,21 +76,26 @@ builder.objectRef<Of<'cancelled'>>('StoryCancelledEvent').implement({
   fields: (t) => ({ cancelled: t.boolean({ resolve: () => true }) }),
 });
 
-const STORY_ID = /^[0-9a-f-]{36}$/;
-
+/**
+ * The story a story argument names: its global id, or the bare UUID that createStory
+ * returned before stories had global ids (still accepted, so older clients keep working).
+ */
 function storyId(id: string | number): string {
   const text = String(id);
-  if (!STORY_ID.test(text)) {
-    throw new PixloomError('BAD_REQUEST', 'id must be the story id createStory returned (a '
-      + 'UUID).');
+  if (STORY_ID.test(text)) return text;
+  const decoded = decodeNodeId(text);
+  if (decoded.typename !== 'Story') {
+    throw new PixloomError('BAD_REQUEST', `"${text}" is the id of a ${decoded.typename}, `
+      + 'not of a Story; send the id createStory returned.');
   }
-  return text;
+  return checkStoryUuid(decoded.id);
 }
 
 builder.queryField('story', (t) => t.field({
   type: StoryRef,
   nullable: true,
-  description: 'A story job by id; null if there is none.',
+  description: 'A story job by id (its global id, or the bare UUID that createStory returned\n'
+    + 'before stories had global ids); null if there is none.',
   args: { id: t.arg.id({ required: true }) },
   resolve: (_root, args, ctx) => ctx.story.get(storyId(args.id)),
 }));

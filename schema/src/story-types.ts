@@ -1,4 +1,5 @@
 /** Story types: the job, its files and timings, the input of createStory. */
+import { PixloomError } from '../../shared/src/errors';
 import { builder } from './builder';
 import type {
   KeyframeRecord, StoryFileRecord, StoryProgressRecord, StoryRecord, StoryTimingsRecord,
@@ -68,10 +69,26 @@ const StoryErrorRef = builder.objectRef<{ code: string; message: string }>('Stor
     fields: (t) => ({ code: t.exposeString('code'), message: t.exposeString('message') }),
   });
 
-export const StoryRef = builder.objectRef<StoryRecord>('Story').implement({
+export const STORY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A story's own id (the UUID createStory made), or a `BAD_REQUEST` error. */
+export function checkStoryUuid(id: string): string {
+  if (!STORY_ID.test(id)) {
+    throw new PixloomError('BAD_REQUEST', `"${id.slice(0, 80)}" is not a story id; send the id `
+      + 'createStory or stories returned.');
+  }
+  return id;
+}
+
+/**
+ * `Story` is a `Node`: its `id` is a global id, and `node(id:)` loads it from its Durable
+ * Object. The fields that take a story id also take the bare UUID of earlier releases.
+ */
+export const StoryRef = builder.node(builder.objectRef<StoryRecord>('Story'), {
   description: 'A story job: a character in consistent keyframes, a comic page and a video.',
+  id: { resolve: (s) => s.id, parse: (id) => checkStoryUuid(id) },
+  loadOne: (id, ctx) => ctx.story.get(id),
   fields: (t) => ({
-    id: t.exposeID('id'),
     status: t.field({ type: StoryStatusEnum, resolve: (s) => s.status }),
     createdAt: t.exposeString('createdAt', { description: 'ISO 8601.' }),
     progress: t.field({ type: StoryProgressRef, nullable: true, resolve: (s) => s.progress }),

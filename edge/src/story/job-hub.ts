@@ -7,6 +7,7 @@
  * Internal routes (called by the Worker through the binding's stub):
  *   POST /start   { id, baseUrl, spec }     GET /state     POST /cancel
  *   GET  /events?after=N                    (stream; ends after the last event)
+ * and `/index/…` on the one instance that keeps the list of stories (story-index.ts).
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { FrameTensor } from '../../../shared/src/frame';
@@ -17,6 +18,7 @@ import { readConfig, type Env } from '../env';
 import { EventLog, type NewStoryEvent } from './event-log';
 import { latentPreviewer } from './latent-preview';
 import { StoryGpuClient } from './gpu-story-client';
+import { StoryIndex, STORY_INDEX_PATH } from './story-index';
 import { rgbPng, storyKey, STORIES_PATH } from './story-files';
 
 /** An empty line every so often: a write that fails shows a subscriber has gone. */
@@ -61,6 +63,9 @@ export class StoryJobHub extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     await this.loaded;
     const url = new URL(request.url);
+    if (url.pathname.startsWith(STORY_INDEX_PATH)) {
+      return new StoryIndex(this.ctx.storage).fetch(request);
+    }
     if (url.pathname === '/start' && request.method === 'POST') {
       return Response.json(await this.start((await request.json()) as Started));
     }

@@ -1,13 +1,15 @@
 /**
  * The edge's StoryService: each story is a StoryJobHub Durable Object, named by the story id.
  * The Worker validates and forwards; subscriptions read the hub's event stream, so events cross
- * requests through the Durable Object (yoga's in-memory pub/sub cannot in workerd).
+ * requests through the Durable Object (yoga's in-memory pub/sub cannot in workerd). One more
+ * instance of the same class keeps the list of stories (story-index.ts).
  */
 import { PixloomError } from '../../../shared/src/errors';
 import { STORY_SPEC_LIMITS as L, type StoryJobSpec } from '../../../shared/src/story-wire';
 import type {
-  CreateStoryRequest, StoryEventRecord, StoryRecord, StoryService,
+  CreateStoryRequest, StoryEventRecord, StoryPageRequest, StoryRecord, StoryService,
 } from '../../../schema/src/story-context';
+import { pageUrl, STORY_INDEX_NAME, STORY_INDEX_PATH } from './story-index';
 
 export class EdgeStoryService implements StoryService {
   constructor(private readonly hubs: DurableObjectNamespace, private readonly baseUrl: string) {}
@@ -23,7 +25,20 @@ export class EdgeStoryService implements StoryService {
       method: 'POST',
       body: JSON.stringify({ id, baseUrl: this.baseUrl, spec, previews: !!request.previews }),
     });
-    return (await response.json()) as StoryRecord;
+    const story = (await response.json()) as StoryRecord;
+    const listed = await this.hub(STORY_INDEX_NAME).fetch(`https://hub${STORY_INDEX_PATH}add`, {
+      method: 'POST', body: JSON.stringify({ id, createdAt: story.createdAt }),
+    });
+    if (!listed.ok) throw new Error(`story index answered ${listed.status}`);
+    return story;
+  }
+
+  async list(page: StoryPageRequest): Promise<StoryRecord[]> {
+    const response = await this.hub(STORY_INDEX_NAME).fetch(pageUrl(page));
+    if (!response.ok) throw new Error(`story index answered ${response.status}`);
+    const ids = (await response.json()) as string[];
+    const stories = await Promise.all(ids.map((id) => this.get(id)));
+    return stories.filter((story): story is StoryRecord => story !== null);
   }
 
   async get(id: string): Promise<StoryRecord | null> {
