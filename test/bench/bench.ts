@@ -6,6 +6,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startStack } from '../../scripts/start';
+import { benchBatching } from './batch-bench';
 import { benchPixel } from './pixel-bench';
 import { benchStory } from './story-bench';
 
@@ -44,6 +45,9 @@ async function main(): Promise<void> {
         graphqlVsPipeline: pixel.graphqlVsPipeline,
       });
       details.segment = pixel.detail;
+      const batching = await benchBatching(modelsDir);
+      ratios.batchedVsSequential = batching.batchedVsSequential;
+      details.batching = batching.detail;
     }
     if (hasStory) {
       const story = await benchStory(stack);
@@ -56,14 +60,14 @@ async function main(): Promise<void> {
 
   const goals: Record<string, string> = {
     edgeDecodeVsNative: '≤ 1.5', warmVsCold: '≤ 0.05', graphqlVsPipeline: '≤ 1.3',
-    csaVsPlain: '(cost of Consistent Self-Attention)',
+    csaVsPlain: '(cost of Consistent Self-Attention)', batchedVsSequential: '≥ 2.5',
   };
   console.log('\nratio                  value   goal');
   for (const [key, value] of Object.entries(ratios)) {
     console.log(`${key.padEnd(22)} ${fmt(value).padStart(7)}   ${goals[key] ?? ''}`);
   }
   for (const [group, values] of Object.entries(details)) {
-    console.log(`\n${group} (ms): ` + Object.entries(values)
+    console.log(`\n${group}: ` + Object.entries(values)
       .map(([k, v]) => `${k} ${fmt(v)}`).join(', '));
   }
   if (json) console.log(JSON.stringify({ ...ratios, details }));

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle } from '../bundle.js';
+import { gpuMetrics } from '../metrics/gpu-metrics.js';
 import { loadMuse, readRgbImage } from '../pixel/muse.js';
 import { type PixelAnswer, PixelPipeline, type RgbImage } from '../pixel/pipeline.js';
 import { BatchingExecutor, batchableGraphs } from './dynamic-batcher.js';
@@ -86,5 +87,11 @@ describe.skipIf(!existsSync(join(BUNDLE, 'manifest.json')))('batched pixel pipel
     expect(encoder.reduce((a, b) => a + b, 0)).toBe(8);
     expect(encoder.length).toBeLessThan(8);
     expect(Math.max(...counting.batches.lm_step)).toBeGreaterThan(1);
+
+    // /metrics shows the merged runs: some lm_step runs had more than one row.
+    const { text } = await gpuMetrics.scrape();
+    const lmRuns = (series: string) => Number(new RegExp(`pixloom_graph_batch_size_${series}`
+      + '\\{(?:le="1",)?bundle="pixel-ref",graph="lm_step"\\} (\\d+)').exec(text)?.[1]);
+    expect(lmRuns('bucket')).toBeLessThan(lmRuns('count'));
   }, 60_000);
 });
