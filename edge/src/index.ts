@@ -6,6 +6,7 @@ import { createLogger } from '../../shared/src/logger';
 import { readConfig, type Env } from './env';
 import { pngMaskKey } from './pixel/keys';
 import { EdgePixelService } from './pixel/pixel-service';
+import { isPlaygroundPath, servePlayground } from './playground/routes';
 import { checkAccess } from './security/access';
 import { capChunkedBody, chunkedLimit, refuseLargeJsonBody } from './security/body-limit';
 import type { SecurityEnv } from './security/env';
@@ -82,6 +83,9 @@ export default {
     }
     if (url.pathname.startsWith(STORIES_PATH) && request.method === 'GET') {
       return serveStoryFile(env.BLOBS, url.pathname.slice(STORIES_PATH.length));
+    }
+    if (isPlaygroundPath(url.pathname) && request.method === 'GET') {
+      return servePlayground(url.pathname);
     }
     if (url.pathname === '/health') {
       return Response.json({ ok: true });
