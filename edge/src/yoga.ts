@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/src/logger';
 import type { PixloomContext } from '../../schema/src/context';
 import { schema } from '../../schema/src/schema';
 import { createMaskError } from './errors';
+import { useErrorLog } from './errors-log';
 import { graphiqlOptions, renderGraphiQL } from './graphiql';
 import type { KeyRecord } from './security/api-keys';
 import { useErrorCodes } from './security/error-codes';
@@ -58,17 +59,20 @@ export function edgeYoga(logger: Logger): EdgeYoga {
     landingPage: false,
     graphiql: graphiqlOptions,
     renderGraphiQL,
-    maskedErrors: { maskError: createMaskError(logger) },
+    maskedErrors: { maskError: createMaskError() },
     logging: {
       debug: (...args) => logger.debug('yoga', { args: loggable(args) }),
       info: (...args) => logger.info('yoga', { args: loggable(args) }),
       warn: (...args) => logger.warn('yoga', { args: loggable(args) }),
-      error: (...args) => logger.error('yoga', { args: loggable(args) }),
+      // yoga reports here each error it masks; useErrorLog logs each once, at its level and
+      // with its request id, so these copies are only for debugging.
+      error: (...args) => logger.debug('yoga error', { args: loggable(args) }),
     },
     context: ({ pixloom }) => pixloom,
     // One operation per request; limits on tokens, depth, aliases, directives and cost.
     batching: false,
-    plugins: [...graphqlLimitPlugins(), useScopes(), useErrorCodes(), useParseErrorStatus()],
+    plugins: [...graphqlLimitPlugins(), useScopes(), useErrorLog(logger), useErrorCodes(),
+      useParseErrorStatus()],
   });
   return yoga;
 }

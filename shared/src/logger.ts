@@ -37,9 +37,14 @@ export function isLogLevel(value: unknown): value is LogLevel {
   return typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value);
 }
 
+/**
+ * Each level goes to the console method of its name. Node sends debug and info to stdout, warn
+ * and error to stderr; wrangler shows each at its own level (console.log would count as its
+ * `log` level, hidden under `--log-level info`, and console.error would mark a warning as an
+ * error).
+ */
 function consoleWrite(line: string, level: LogLevel): void {
-  if (level === 'warn' || level === 'error') console.error(line);
-  else console.log(line);
+  console[level](line);
 }
 
 /** Errors become `{ name, message, code?, stack }`; everything else is kept as is. */

@@ -4,7 +4,8 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startEdge, waitUntil, type ManagedProcess } from '../../scripts/start';
+import { ROOT, startEdge, waitUntil, type LineSink, type ManagedProcess }
+  from '../../scripts/start';
 
 export interface HardeningEdge {
   url: string;
@@ -22,11 +23,13 @@ export async function startHardeningEdge(options: {
   secret?: string;
   /** Opens the DevTools inspector of the Worker here (heap measurements). */
   inspectorPort?: number;
+  /** Gets each line the edge prints (its JSON log lines among them). */
+  sink?: LineSink;
 }): Promise<HardeningEdge> {
   const persistTo = join(ROOT, '.wrangler', `edge-test-${options.port}`);
   rmSync(persistTo, { recursive: true, force: true });
   const proc = startEdge({ port: options.port, gpuUrl: options.gpuUrl, persistTo,
-    secret: options.secret, inspectorPort: options.inspectorPort,
+    secret: options.secret, inspectorPort: options.inspectorPort, sink: options.sink,
     vars: { LOG_LEVEL: 'warn', ...options.vars } });
   const url = `http://127.0.0.1:${options.port}`;
   const ready = async () => (await fetch(`${url}/health`,

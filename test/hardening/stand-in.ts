@@ -1,7 +1,8 @@
 /**
  * Stand-ins for the fault and load tests: an edge-side pixel bundle whose manifest is real but
  * whose decoder is never run (the tests select no mask field), and a fake gpu-service whose
- * behaviour can be switched between answering, refusing with BUSY, hanging and being down.
+ * behaviour can be switched between answering, refusing with BUSY, hanging, answering bytes
+ * that are not a frame, and being down.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -41,7 +42,7 @@ export function writeStandInBundle(dir = join(ROOT, '.wrangler', 'hardening-bund
   return dir;
 }
 
-export type FakeMode = 'answer' | 'busy' | 'hang';
+export type FakeMode = 'answer' | 'busy' | 'hang' | 'garbage';
 
 /** A fake gpu-service on 127.0.0.1:`port` that checks signatures like the real one. */
 export class FakeGpuService {
@@ -77,6 +78,11 @@ export class FakeGpuService {
         if (this.verifier
           && (await this.verifier.verify('POST', req.url, headers, body)).ok) this.signedOk++;
         if (this.mode === 'hang') return;
+        if (this.mode === 'garbage') {
+          res.writeHead(200, { 'content-type': 'application/x-pixloom-frame' })
+            .end('not a pixloom frame');
+          return;
+        }
         if (this.mode === 'busy') {
           res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '7' })
             .end(JSON.stringify({ error: { code: 'BUSY', message: 'The gpu-service is busy '

@@ -5,6 +5,8 @@
  */
 import { ERROR_STATUS, isPixloomError, PixloomError } from '../../../shared/src/errors';
 import type { Logger } from '../../../shared/src/logger';
+import { logLevelOf } from '../errors';
+import { requestIdOf } from '../errors-log';
 import { authenticate, type KeyRecord } from './api-keys';
 import { authRequired, type SecurityEnv } from './env';
 
@@ -37,12 +39,18 @@ export async function checkAccess(
       + '(see wrangler.toml)');
   }
 
+  const refuse = (error: PixloomError, headers: Record<string, string>, keyId?: string) => {
+    logger[logLevelOf(error.code)]('client error', { requestId: requestIdOf(request),
+      code: error.code, message: error.message, keyId });
+    return errorResponse(error, headers);
+  };
+
   let key: KeyRecord;
   try {
     key = await authenticate(request, env.API_KEYS);
   } catch (error) {
     if (isPixloomError(error)) {
-      return errorResponse(error, { 'www-authenticate': 'Bearer realm="pixloom"' });
+      return refuse(error, { 'www-authenticate': 'Bearer realm="pixloom"' });
     }
     throw error;
   }
@@ -50,11 +58,10 @@ export async function checkAccess(
   const bucket = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key.id));
   const decision = await bucket.take(key.ratePerMinute);
   if (!decision.ok) {
-    logger.info('rate limited', { keyId: key.id, ratePerMinute: key.ratePerMinute });
-    return errorResponse(new PixloomError('RATE_LIMITED', `This key may make `
+    return refuse(new PixloomError('RATE_LIMITED', `This key may make `
       + `${key.ratePerMinute} requests a minute; wait ${decision.retryAfterS} s (Retry-After) `
       + 'and retry, or ask for a key with a higher rate.'),
-    { 'retry-after': String(decision.retryAfterS), 'x-ratelimit-remaining': '0' });
+    { 'retry-after': String(decision.retryAfterS), 'x-ratelimit-remaining': '0' }, key.id);
   }
   return key;
 }
