@@ -72,7 +72,7 @@ async function apiTargets(graphqlUrl: string, threshold: number): Promise<Target
  * centre of its block on the canvas), the base pixel blended with the colour of every shown
  * target whose mask holds it. Returns, per target, the share of its own pixels (inside its
  * mask only) drawn as expected, the share of pixels outside every mask drawn unchanged, and
- * which pixels were drawn as expected (1) or not (0).
+ * which pixels were drawn as expected (1) or not (0); 255 where masks overlap (not judged).
  */
 function compare(shot: Rgba, base: Rgba, targets: Target[], shown: boolean[], size: number[]) {
   const [height, width] = size;
@@ -80,7 +80,7 @@ function compare(shot: Rgba, base: Rgba, targets: Target[], shown: boolean[], si
   expect([shot.width % width, shot.height, base.width]).toEqual([0, height * scale, shot.width]);
   const own = targets.map(() => ({ pixels: 0, matching: 0 }));
   const outside = { pixels: 0, matching: 0 };
-  const matches = new Uint8Array(width * height);
+  const matches = new Uint8Array(width * height).fill(255);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const at = ((y * scale + scale / 2) * shot.width + x * scale + scale / 2) * 4;
@@ -196,9 +196,9 @@ describe.runIf(HAS_CHROMIUM && hasPixelBundle())('playground in Chromium', () =>
     expect(result.outside).toBeGreaterThanOrEqual(0.999);
 
     // The pixels whose mask the threshold changed are drawn as the new masks say.
-    const changed = [...result.matches.keys()].filter((p) =>
-      targets.some((t, i) => t.mask[p] !== before[i].mask[p]));
-    const redrawn = changed.filter((p) => result.matches[p]).length;
+    const changed = [...result.matches.keys()].filter((p) => result.matches[p] !== 255
+      && targets.some((t, i) => t.mask[p] !== before[i].mask[p]));
+    const redrawn = changed.filter((p) => result.matches[p] === 1).length;
     console.info(`playground: threshold 0.5 → 0.1 changed ${changed.length} mask pixels, `
       + `${redrawn} drawn as the new masks say`);
     expect(changed.length).toBeGreaterThan(0);
@@ -234,4 +234,85 @@ describe.runIf(HAS_CHROMIUM && hasPixelBundle())('playground in Chromium', () =>
     }
     expect(pageErrors).toEqual([]);
   });
+
+  it('reads an image from a file input and draws its masks at the image\'s shape', async () => {
+    const other = SAMPLES[1];
+    await page.setInputFiles('#file', join(ROOT, 'test', 'fixtures', 'pixel-heldout', other.name));
+    await page.locator(`#canvas[data-image="${other.name}"]`).waitFor();
+    await page.fill('#question', other.question);
+    await page.locator('#threshold').fill('0.5');
+    await page.click('#ask');
+    expect(await settled(page, 'segment-view', 'loading', 90_000)).toBe('ready');
+    const shown = await page.locator('#segments input').count();
+    expect(shown).toBeGreaterThan(0);
+
+    const drawn = await canvasShot(page);
+    await setShown(page, Array(shown).fill(false));
+    const base = await canvasShot(page);
+    const id = createHash('sha256').update(sampleBytes(other.name)!).digest('hex');
+    const result = await graphql(stack.graphqlUrl, SEGMENT, { id, q: other.question, t: 0.5 });
+    const segments = result.data!.segment.segments as Array<{
+      label: string; mask: { size: [number, number]; counts: string };
+    }>;
+    const targets = segments.map((s) => ({ label: s.label, mask: decodeRle(s.mask).data }));
+    const compared = compare(drawn, base, targets, targets.map(() => true), segments[0].mask.size);
+    expect([drawn.width, drawn.height]).toEqual([512, 384]);
+    compared.own.forEach((share) => expect(share).toBeGreaterThanOrEqual(0.95));
+    expect(compared.outside).toBeGreaterThanOrEqual(0.999);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('renders story events as they stream in, and resumes a dropped stream after the last one',
+    async () => {
+      // The story bundle may be absent here, so this browser page gets its GraphQL answers from
+      // a route of its own: one createStory, then storyEvents over SSE that drop after 3 events.
+      const view = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const errors: string[] = [];
+      view.on('pageerror', (error) => errors.push(error.message));
+      const file = `${stack.edgeUrl}/playground/samples/${SAMPLE.name}`;
+      const events = [
+        { __typename: 'StoryProgressEvent', stage: 'panels', step: 1, of: 2 },
+        { __typename: 'KeyframeEvent', keyframe: { index: 0, url: file, caption: 'Morning.' } },
+        { __typename: 'KeyframeEvent', keyframe: { index: 1, url: file, caption: null } },
+        { __typename: 'FrameEvent', index: 0, url: file },
+        { __typename: 'StoryCompletedEvent', story: { status: 'COMPLETED',
+          page: { url: file }, video: { url: file, frames: 1, fps: 8 },
+          timings: { firstKeyframeMs: 5, totalMs: 900 } } },
+      ].map((e, i) => ({ seq: i + 1, ...e }));
+      const afters: number[] = [];
+      await view.route('**/graphql', async (route) => {
+        const { query, variables } = route.request().postDataJSON();
+        if (query.includes('createStory')) {
+          const story = { id: 's-1', status: 'QUEUED' };
+          return route.fulfill({ json: { data: { createStory: story } } });
+        }
+        afters.push(variables.after);
+        const sse = (e: object) =>
+          `event: next\ndata: ${JSON.stringify({ data: { storyEvents: e } })}\n\n`;
+        const body = variables.after === 0
+          ? events.slice(0, 3).map(sse).join('')
+          : `:\n\n${events.slice(variables.after).map(sse).join('')}event: complete\ndata:\n\n`;
+        return route.fulfill({ headers: { 'content-type': 'text/event-stream' }, body });
+      });
+      await view.goto(`${stack.edgeUrl}/playground`);
+      await view.click('#create-story');
+      expect(await settled(view, 'story-view', 'running', 30_000)).toBe('done');
+
+      expect(afters).toEqual([0, 3]);
+      expect(await view.textContent('#story-status')).toBe(
+        'Completed 0.9 s: keyframes, comic page and video.');
+      expect(await view.locator('#keyframes figcaption').allTextContents())
+        .toEqual(['1. Morning.', '2. ']);
+      for (const selector of ['#keyframes img', '#frame', '#page', '#video']) {
+        await expect.poll(() => view.locator(selector).evaluateAll((imgs) =>
+          imgs.map((img) => (img as HTMLImageElement).naturalWidth))).not.toContain(0);
+      }
+      expect(await view.locator('#story-log li').allTextContents()).toEqual([
+        'story s-1 QUEUED', '#2 keyframe 0', '#3 keyframe 1',
+        'stream dropped (The event stream ended before the subscription completed.); '
+          + 'resuming after #3',
+        '#4 frame 0', '#5 completed']);
+      expect(errors).toEqual([]);
+      await view.close();
+    });
 });
