@@ -97,7 +97,11 @@ export async function startGpuService(
   }
   const { name, version } = pixel.manifest;
   logger.info('ready', { bundle: name, version, loadMs: Date.now() - loadStarted });
-  return { url, server, close: () => server.close() };
+  const close = async () => {
+    await server.close();
+    await pixel.release();
+  };
+  return { url, server, close };
 }
 
 async function main(): Promise<void> {

@@ -9,9 +9,9 @@
  * - sameQuestionBatchedVsSequential (detail): batchedVsSequential when the 8 scenes are all asked
  *   one question. The LM step has no attention mask, so only sequences of equal length share a
  *   batch; with one question they start in step and part only where their answers differ.
- * The requests are the first 8 held-out scenes, each with its first question. The rounds
- * alternate the two orders; the medians are reported, with the 1-minute load average, since
- * other work on the machine moves these times.
+ * The requests are the first 8 held-out scenes, each with its first question. Both services run
+ * side by side and every round runs every pass in a rotated order; the medians are reported,
+ * with the 1-minute load average, since other work on the machine moves these times.
  *
  * Run alone: `npx tsx test/bench/batch-bench.ts`.
  */
@@ -24,7 +24,7 @@ import { encodeFrame, FRAME_CONTENT_TYPE, tensor } from '../../shared/src/frame'
 import { createLogger } from '../../shared/src/logger';
 import { PIXEL_ANSWER_PATH } from '../../shared/src/wire';
 import { loadConfig } from '../../gpu-service/src/config';
-import { startGpuService } from '../../gpu-service/src/main';
+import { type RunningGpuService, startGpuService } from '../../gpu-service/src/main';
 import type { MuseRecord } from '../../gpu-service/src/pixel/muse';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -59,68 +59,77 @@ async function send(url: string, body: Uint8Array): Promise<void> {
   if (response.status !== 200) throw new Error(`pixel call answered ${response.status}`);
 }
 
-/** Median times of the requests one after another and all at once, in ms. */
-async function measure(url: string, bodies: Uint8Array[]) {
-  const sequential: number[] = [];
-  const together: number[] = [];
-  const one = async () => {
-    const started = performance.now();
-    for (const body of bodies) await send(url, body);
-    sequential.push(performance.now() - started);
-  };
-  const all = async () => {
-    const started = performance.now();
-    await Promise.all(bodies.map((body) => send(url, body)));
-    together.push(performance.now() - started);
-  };
-  await one();
-  await all();
-  sequential.length = 0;
-  together.length = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    if (round % 2 === 0) {
-      await one();
-      await all();
-    } else {
-      await all();
-      await one();
-    }
-  }
-  return { sequential: median(sequential), together: median(together) };
+/** A pass: the requests one after another or all at once, on one service. */
+interface Pass {
+  name: string;
+  url: string;
+  bodies: Uint8Array[];
+  together: boolean;
 }
 
-async function withService<T>(env: Record<string, string>, modelsDir: string,
-  work: (url: string) => Promise<T>): Promise<T> {
+async function runPass(pass: Pass): Promise<number> {
+  const started = performance.now();
+  if (pass.together) await Promise.all(pass.bodies.map((body) => send(pass.url, body)));
+  else for (const body of pass.bodies) await send(pass.url, body);
+  return performance.now() - started;
+}
+
+/**
+ * Median time of each pass, in ms. Every round runs every pass, in an order rotated from round
+ * to round, so a change in the machine's load falls on all of them alike.
+ */
+async function measure(passes: Pass[]): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = Object.fromEntries(passes.map((p) => [p.name, []]));
+  for (const pass of passes) await runPass(pass);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < passes.length; i++) {
+      const pass = passes[(i + round) % passes.length];
+      times[pass.name].push(await runPass(pass));
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([name, ms]) => [name, median(ms)]));
+}
+
+async function startService(env: Record<string, string>, modelsDir: string):
+Promise<RunningGpuService> {
   const logger = createLogger({ level: 'error', write: () => undefined });
-  const service = await startGpuService(loadConfig({
+  return startGpuService(loadConfig({
     PIXLOOM_GPU_PORT: '0', PIXLOOM_MODELS_DIR: modelsDir, PIXLOOM_STORY_BUNDLE: 'none',
     PIXLOOM_LOG_LEVEL: 'error', ...env,
   }), logger);
-  try {
-    return await work(service.url);
-  } finally {
-    await service.close();
-  }
 }
 
 export async function benchBatching(modelsDir: string): Promise<BatchBenchResult> {
-  const bodies = requestBodies();
+  const mixed = requestBodies();
+  const same = requestBodies(SAME_QUESTION);
   const loadBefore = loadavg()[0];
-  const { batched, sameQuestion } = await withService({}, modelsDir, async (url) => ({
-    batched: await measure(url, bodies),
-    sameQuestion: await measure(url, requestBodies(SAME_QUESTION)),
-  }));
-  const plain = await withService({ PIXLOOM_MAX_BATCH: '1' }, modelsDir,
-    (url) => measure(url, bodies));
+  const batched = await startService({}, modelsDir);
+  const plain = await startService({ PIXLOOM_MAX_BATCH: '1' }, modelsDir);
+  let ms: Record<string, number>;
+  try {
+    const pass = (name: string, url: string, bodies: Uint8Array[], together: boolean) =>
+      ({ name, url, bodies, together });
+    ms = await measure([
+      pass('sequential', batched.url, mixed, false),
+      pass('batched', batched.url, mixed, true),
+      pass('unbatchedSequential', plain.url, mixed, false),
+      pass('unbatched', plain.url, mixed, true),
+      pass('sameQuestionSequential', batched.url, same, false),
+      pass('sameQuestionBatched', batched.url, same, true),
+    ]);
+  } finally {
+    await batched.close();
+    await plain.close();
+  }
   return {
-    batchedVsSequential: batched.sequential / batched.together,
+    batchedVsSequential: ms.sequential / ms.batched,
     detail: {
-      sequentialMs: batched.sequential,
-      batchedConcurrentMs: batched.together,
-      unbatchedSequentialMs: plain.sequential,
-      unbatchedConcurrentMs: plain.together,
-      concurrentVsSequential: plain.sequential / plain.together,
-      sameQuestionBatchedVsSequential: sameQuestion.sequential / sameQuestion.together,
+      sequentialMs: ms.sequential,
+      batchedConcurrentMs: ms.batched,
+      unbatchedSequentialMs: ms.unbatchedSequential,
+      unbatchedConcurrentMs: ms.unbatched,
+      concurrentVsSequential: ms.unbatchedSequential / ms.unbatched,
+      sameQuestionBatchedVsSequential: ms.sameQuestionSequential / ms.sameQuestionBatched,
       loadAverage1m: Math.max(loadBefore, loadavg()[0]),
     },
   };

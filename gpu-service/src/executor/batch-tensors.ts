@@ -51,7 +51,8 @@ export function concatFeeds(calls: Feeds[]): Feeds {
 }
 
 /**
- * Splits each output of a merged run back into one set per call, `sizes[i]` rows for call i.
+ * Splits each output of a merged run back into one set per call, `sizes[i]` rows for call i,
+ * as views on the merged output.
  *
  * @throws Error when an output's leading axis is not the sum of `sizes` (the graph does not
  *   batch along that axis)
@@ -67,7 +68,8 @@ export function splitOutputs(outputs: Feeds, sizes: number[]): Feeds[] {
     const row = total === 0 ? 0 : data.length / total;
     let start = 0;
     sizes.forEach((size, i) => {
-      const slice = data.slice(start * row, (start + size) * row);
+      // A view, not a copy: each caller's rows stay inside the merged output.
+      const slice = data.subarray(start * row, (start + size) * row);
       parts[i][name] = new ort.Tensor(t.type as 'float32', slice as Float32Array,
         [size, ...t.dims.slice(1)]);
       start += size;
