@@ -3,16 +3,20 @@
  * `MASK_COLORS[i % MASK_COLORS.length]`, blended over the image with `MASK_ALPHA`.
  */
 
-/** RGB, far apart from each other so that overlapping masks stay distinguishable. */
+/**
+ * RGB, far apart from each other so that overlapping masks stay distinguishable, and apart
+ * from the plain red, green, blue, orange, purple and yellow of the reference scenes so that
+ * a mask shows on the object it covers.
+ */
 export const MASK_COLORS: readonly (readonly [number, number, number])[] = [
-  [230, 25, 75],
-  [60, 180, 75],
-  [67, 99, 216],
-  [245, 130, 49],
-  [145, 30, 180],
-  [66, 212, 244],
   [240, 50, 230],
-  [191, 239, 69],
+  [0, 215, 255],
+  [170, 255, 0],
+  [255, 150, 190],
+  [0, 128, 128],
+  [255, 255, 255],
+  [128, 0, 0],
+  [0, 0, 128],
 ];
 
 /** Opacity of a mask over the image. */

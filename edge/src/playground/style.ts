@@ -19,7 +19,7 @@ button { font: inherit; padding: .3rem .9rem; cursor: pointer; }
 [data-state=error] .status { color: #b00020; font-weight: 600; white-space: pre-wrap; }
 canvas { display: block; background: #eee; image-rendering: pixelated; }
 .answer { font-size: 1.1rem; min-height: 1.5em; }
-.answer mark { color: #fff; padding: 0 .2em; border-radius: 3px; }
+.answer mark { padding: 0 .2em; border-radius: 3px; }
 input[type=number] { width: 5rem; }
 .segments { list-style: none; padding: 0; display: grid; gap: .3rem; }
 .segments label { display: flex; gap: .5rem; align-items: center; }

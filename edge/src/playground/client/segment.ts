@@ -40,6 +40,12 @@ function colorOf(index) {
   return 'rgb(' + rgb.join(', ') + ')';
 }
 
+/** Black or white, whichever reads better on the colour of the segment at index. */
+function inkOn(index) {
+  const [r, g, b] = MASK_COLORS[index % MASK_COLORS.length];
+  return 0.299 * r + 0.587 * g + 0.114 * b > 150 ? '#000' : '#fff';
+}
+
 function sizeCanvas(width, height) {
   const side = Math.max(width, height);
   const scale = side <= MAX_SIDE ? Math.floor(MAX_SIDE / side) : MAX_SIDE / side;
@@ -118,6 +124,7 @@ function renderAnswer(answer) {
     if (found < 0 || segment.label === '') return;
     const mark = document.createElement('mark');
     mark.style.background = colorOf(i);
+    mark.style.color = inkOn(i);
     mark.textContent = answer.slice(found, found + segment.label.length);
     parts.push(answer.slice(at, found), mark);
     at = found + segment.label.length;
