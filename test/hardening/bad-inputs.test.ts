@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, seedLocalR2 } from '../../scripts/start';
 import { startHardeningEdge, type HardeningEdge } from './edge-process';
+import { corruptImages } from './corrupt-images';
 import { codeOf, send, sendJson, sendUpload, type Answer } from './http';
 import { GRAPHQL_CASES } from './graphql-cases';
 import { FakeGpuService, writeStandInBundle } from './stand-in';
@@ -130,6 +131,19 @@ describe('images, uploaded with a content type and a file name that may lie', ()
       }
       await stillAnswers();
   });
+  }
+
+  const corrupt = corruptImages({ png: fixture('ok.png'), jpeg: fixture('ok.jpg'),
+    webp: fixture('ok.webp') });
+  for (const image of corrupt) {
+    it(`${image.name} → BAD_IMAGE`, async () => {
+      const answer = await sendUpload(edge.graphqlUrl, UPLOAD,
+        { bytes: image.bytes, name: 'upload', type: image.type });
+      expect(record('image', image.name, answer)).toBe('BAD_IMAGE');
+      expect(answer.body?.errors?.[0]?.message).toMatch(image.message);
+      expect(answer.body?.errors?.[0]?.message).toMatch(/send the complete file/);
+      await stillAnswers();
+    });
   }
 
   it('a file over the byte limit inside a segment call → IMAGE_TOO_LARGE', async () => {

@@ -27,7 +27,7 @@ export class ImageStore {
   async ingest(file: File): Promise<{ image: ImageRecord; bytes: Uint8Array }> {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const info = inspectImage(bytes, this.limits);
-    checkImageIntegrity(bytes, info.format);
+    await checkImageIntegrity(bytes, info.format);
     const id = await sha256Hex(bytes);
     const image: ImageRecord = { id, width: info.width, height: info.height, format: info.format };
 
