@@ -59,9 +59,9 @@ builder.queryField('stories', (t) => t.connection({
   description: 'Stories created on this edge, newest first. Page forwards with first and\n'
     + `after, backwards with last and before: ${DEFAULT_STORIES_PAGE} stories when neither is\n`
     + `given, at most ${MAX_STORIES_PAGE} in one page.`,
-  resolve: (_root, args, ctx) => {
+  resolve: async (_root, args, ctx) => {
     checkPageArgs(args);
-    return resolveCursorConnection<Promise<StoryRecord[]>>({
+    const connection = await resolveCursorConnection<Promise<StoryRecord[]>>({
       args, toCursor: storyCursor, defaultSize: DEFAULT_STORIES_PAGE,
       maxSize: MAX_STORIES_PAGE,
     }, ({ before, after, limit, inverted }) => ctx.story.list({
@@ -70,6 +70,11 @@ builder.queryField('stories', (t) => t.connection({
       limit,
       fromOldest: inverted,
     }));
+    // An empty page has no first or last story, so no cursors (the helper repeats the
+    // argument's cursor, or gives an empty string that no argument accepts).
+    if (connection.edges.length > 0) return connection;
+    return { ...connection,
+      pageInfo: { ...connection.pageInfo, startCursor: null, endCursor: null } };
   },
 }, { name: 'StoryConnection', description: 'A page of stories.' },
 { name: 'StoryEdge', description: 'A story and its cursor.' }));

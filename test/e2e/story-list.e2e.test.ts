@@ -92,7 +92,8 @@ describe('stories connection', () => {
 
     const past = await page({ first: 2, after: three.pageInfo.endCursor });
     expect(past.edges).toEqual([]);
-    expect(past.pageInfo.hasNextPage).toBe(false);
+    expect(past.pageInfo).toMatchObject({ hasNextPage: false, startCursor: null,
+      endCursor: null });
   });
 
   it('pages backwards with last and before', async () => {
