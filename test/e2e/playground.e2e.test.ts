@@ -177,7 +177,7 @@ describe.runIf(HAS_CHROMIUM && hasPixelBundle())('playground in Chromium', () =>
     const stale = compare(await canvasShot(page), base, targets, all, size);
     expect(stale.own[0]).toBeLessThan(0.05);
     expect(pageErrors).toEqual([]);
-  });
+  }, 120_000);
 
   it('asks again at another threshold and draws the masks the API gives there', async () => {
     await setShown(page, Array(await page.locator('#segments input').count()).fill(true));
@@ -233,7 +233,7 @@ describe.runIf(HAS_CHROMIUM && hasPixelBundle())('playground in Chromium', () =>
       await expect.poll(async () => Math.min(...await loaded(selector))).toBeGreaterThan(0);
     }
     expect(pageErrors).toEqual([]);
-  });
+  }, 360_000);
 
   it('reads an image from a file input and draws its masks at the image\'s shape', async () => {
     const other = SAMPLES[1];
@@ -260,7 +260,7 @@ describe.runIf(HAS_CHROMIUM && hasPixelBundle())('playground in Chromium', () =>
     compared.own.forEach((share) => expect(share).toBeGreaterThanOrEqual(0.95));
     expect(compared.outside).toBeGreaterThanOrEqual(0.999);
     expect(pageErrors).toEqual([]);
-  });
+  }, 120_000);
 
   it('renders story events as they stream in, and resumes a dropped stream after the last one',
     async () => {
