@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       maxQuestionChars: 1000,
       maxQueue: 32,
       pixelConcurrency: 8,
+      intraOpThreads: 0,
       batching: { maxBatch: 8, maxQueueDelayMs: 2 },
       executor: 'local',
       kserveUrl: null,
@@ -38,7 +39,7 @@ describe('loadConfig', () => {
       PIXLOOM_STORY_MAX_QUEUE: '1', PIXLOOM_STORY_TIMEOUT_MS: '5000',
       PIXLOOM_PIXEL_CONCURRENCY: '3', PIXLOOM_MAX_BATCH: '16', PIXLOOM_MAX_QUEUE_DELAY_MS: '0',
       PIXLOOM_EXECUTOR: 'KServe', PIXLOOM_KSERVE_URL: 'http://127.0.0.1:8000',
-      PIXLOOM_SERVE_MODELS: '1',
+      PIXLOOM_SERVE_MODELS: '1', PIXLOOM_INTRA_OP_THREADS: '1',
     });
     expect(config).toEqual({
       host: '0.0.0.0', port: 8813, modelsDir: '/m', pixelBundle: 'pixel-ref-lisa',
@@ -46,7 +47,7 @@ describe('loadConfig', () => {
       imageLimits: { maxBytes: 2_000_000, maxPixels: 1_000_000 }, maxQuestionChars: 200,
       maxQueue: 0, secret: '0123456789abcdef0123', logLevel: 'debug',
       storyBundle: 'story-x', storyMaxQueue: 1, storyTimeoutMs: 5000,
-      pixelConcurrency: 3, batching: { maxBatch: 16, maxQueueDelayMs: 0 },
+      pixelConcurrency: 3, intraOpThreads: 1, batching: { maxBatch: 16, maxQueueDelayMs: 0 },
       executor: 'kserve', kserveUrl: 'http://127.0.0.1:8000', serveModels: true,
     });
   });

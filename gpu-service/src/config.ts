@@ -51,6 +51,11 @@ export interface GpuServiceConfig {
   maxQueue: number;
   /** `PIXLOOM_PIXEL_CONCURRENCY`: pixel calls that run at once. @default 8 */
   pixelConcurrency: number;
+  /**
+   * `PIXLOOM_INTRA_OP_THREADS`: threads per onnxruntime session on the CPU provider; 0 leaves
+   * it to onnxruntime (one per core). @default 0
+   */
+  intraOpThreads: number;
   /** Dynamic batching of the local graphs (image encoder, LM step). */
   batching: BatchingConfig;
   /**
@@ -176,6 +181,7 @@ export function loadConfig(env: Env = process.env): GpuServiceConfig {
     maxQuestionChars: integer(env, 'PIXLOOM_MAX_QUESTION_CHARS', 1000, 1, 100_000),
     maxQueue: integer(env, 'PIXLOOM_MAX_QUEUE', 32, 0, 100_000),
     pixelConcurrency: integer(env, 'PIXLOOM_PIXEL_CONCURRENCY', 8, 1, 1024),
+    intraOpThreads: integer(env, 'PIXLOOM_INTRA_OP_THREADS', 0, 0, 1024),
     batching: {
       maxBatch: integer(env, 'PIXLOOM_MAX_BATCH', 8, 1, 1024),
       maxQueueDelayMs: integer(env, 'PIXLOOM_MAX_QUEUE_DELAY_MS', 2, 0, 10_000),

@@ -83,6 +83,7 @@ export async function startGpuService(
   try {
     pixel = await PixelPipeline.load(dir, {
       executionProvider: config.executionProvider, logger, executor: remote,
+      ...(config.intraOpThreads > 0 ? { intraOpNumThreads: config.intraOpThreads } : {}),
       batching: config.batching.maxBatch > 1 ? config.batching : null,
     });
     await remote?.check(pixel.manifest);

@@ -9,6 +9,8 @@
  * - sameQuestionBatchedVsSequential (detail): batchedVsSequential when the 8 scenes are all asked
  *   one question. The LM step has no attention mask, so only sequences of equal length share a
  *   batch; with one question they start in step and part only where their answers differ.
+ * - sequentialCpuMs, batchedConcurrentCpuMs (detail): CPU time of this process (client and
+ *   services) for the two passes, which other work on the machine moves far less than wall time.
  * The requests are the first 8 held-out scenes, each with its first question. Both services run
  * side by side and every round runs every pass in a rotated order; the medians are reported,
  * with the 1-minute load average, since other work on the machine moves these times.
@@ -67,24 +69,34 @@ interface Pass {
   together: boolean;
 }
 
-async function runPass(pass: Pass): Promise<number> {
+/** Wall time and this process's CPU time (the services run in it), in ms. */
+async function runPass(pass: Pass): Promise<{ wall: number; cpu: number }> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   if (pass.together) await Promise.all(pass.bodies.map((body) => send(pass.url, body)));
   else for (const body of pass.bodies) await send(pass.url, body);
-  return performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { wall: performance.now() - started, cpu: (used.user + used.system) / 1000 };
 }
 
 /**
- * Median time of each pass, in ms. Every round runs every pass, in an order rotated from round
- * to round, so a change in the machine's load falls on all of them alike.
+ * Median wall time of each pass, and median CPU time as `<name>Cpu`, in ms. Every round runs
+ * every pass, in an order rotated from round to round, so a change in the machine's load falls
+ * on all of them alike.
  */
 async function measure(passes: Pass[]): Promise<Record<string, number>> {
-  const times: Record<string, number[]> = Object.fromEntries(passes.map((p) => [p.name, []]));
-  for (const pass of passes) await runPass(pass);
+  const times: Record<string, number[]> = {};
+  for (const pass of passes) {
+    times[pass.name] = [];
+    times[`${pass.name}Cpu`] = [];
+    await runPass(pass);
+  }
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < passes.length; i++) {
       const pass = passes[(i + round) % passes.length];
-      times[pass.name].push(await runPass(pass));
+      const { wall, cpu } = await runPass(pass);
+      times[pass.name].push(wall);
+      times[`${pass.name}Cpu`].push(cpu);
     }
   }
   return Object.fromEntries(Object.entries(times).map(([name, ms]) => [name, median(ms)]));
@@ -126,6 +138,8 @@ export async function benchBatching(modelsDir: string): Promise<BatchBenchResult
     detail: {
       sequentialMs: ms.sequential,
       batchedConcurrentMs: ms.batched,
+      sequentialCpuMs: ms.sequentialCpu,
+      batchedConcurrentCpuMs: ms.batchedCpu,
       unbatchedSequentialMs: ms.unbatchedSequential,
       unbatchedConcurrentMs: ms.unbatched,
       concurrentVsSequential: ms.unbatchedSequential / ms.unbatched,

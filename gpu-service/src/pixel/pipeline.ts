@@ -98,6 +98,8 @@ function argmaxLast(logits: ort.Tensor): number {
 export interface PixelPipelineOptions {
   executionProvider?: ExecutionProvider;
   logger?: Logger;
+  /** Threads per session for the CPU provider. @default onnxruntime's choice */
+  intraOpNumThreads?: number;
   /** Merge concurrent calls per graph (image encoder, LM step). @default no batching */
   batching?: DynamicBatchingOptions | null;
   /**
@@ -126,7 +128,8 @@ export class PixelPipeline {
   static async load(dir: string, opts: PixelPipelineOptions = {}): Promise<PixelPipeline> {
     const logger = opts.logger ?? silentLogger;
     const bundle = await loadBundle(dir, {
-      executionProvider: opts.executionProvider, logger, ...(opts.executor ? { graphs: [] } : {}),
+      executionProvider: opts.executionProvider, logger, intraOpNumThreads: opts.intraOpNumThreads,
+      ...(opts.executor ? { graphs: [] } : {}),
     });
     const m = bundle.manifest;
     for (const key of ['image_encoder', 'lm_step', 'pixel_decoder']) {
