@@ -64,6 +64,14 @@ describe('gpu-service HTTP layer', () => {
     expect(wrong.body.error.code).toBe('METHOD_NOT_ALLOWED');
   });
 
+  it('says when it runs without a story model', async () => {
+    const res = await call(`${open.url}/v1/story/jobs`, { method: 'POST', body: frameBody() });
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('UNAVAILABLE');
+    expect(res.body.error.message)
+      .toMatch(/without a story model: put a story bundle in .*story-ref/);
+  });
+
   it('echoes a well-formed request id', async () => {
     const res = await call(`${open.url}/v2/health/live`, { headers: { 'x-request-id': 'abc-1' } });
     expect(res.headers.get('x-request-id')).toBe('abc-1');

@@ -10,6 +10,7 @@
  *
  * Errors are JSON `{ error: { code, message } }` with the code's status.
  */
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -154,6 +155,12 @@ export class GpuServer {
       const body = () => this.readFrameBody(req, path);
       await this.story.handle(req, res, path, body, requestId, logger);
       return;
+    }
+    if (!this.story && routeStory(path)) {
+      if (this.expects.story) throw this.notReady();
+      throw new PixloomError('UNAVAILABLE', 'This gpu-service runs without a story model: put a '
+        + `story bundle in ${join(this.config.modelsDir, this.config.storyBundle)} (or set `
+        + 'PIXLOOM_STORY_BUNDLE) and restart it.');
     }
     if (this.kserve && isModelPath(path)) {
       const body = async () => {
