@@ -71,6 +71,20 @@ describe('BatchingExecutor', () => {
     await busy;
   });
 
+  it('lets an untracked call (a KServe client) wait for company while a request is busy',
+    async () => {
+      const graph = new DoublingGraph();
+      const batcher = new BatchingExecutor(graph, ['double'],
+        { maxBatch: 8, maxQueueDelayMs: 40 }, 'test', metrics());
+      let release!: () => void;
+      const busy = batcher.track(() => new Promise<void>((r) => { release = r; }));
+      const started = performance.now();
+      await batcher.run('double', row(1));
+      expect(performance.now() - started).toBeGreaterThanOrEqual(38);
+      release();
+      await busy;
+    });
+
   it('does not wait when every tracked caller is already waiting', async () => {
     const graph = new DoublingGraph();
     const batcher = new BatchingExecutor(graph, ['double'],

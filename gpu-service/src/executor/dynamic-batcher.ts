@@ -15,6 +15,7 @@
  * when their question and KV-cache lengths are equal. When a merged run fails, each of its calls
  * is run alone, so a bad call fails by itself and the others are answered.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { BundleManifest } from '../../../shared/src/manifest.js';
 import { type GpuMetrics, gpuMetrics } from '../metrics/gpu-metrics.js';
@@ -60,6 +61,8 @@ export function batchableGraphs(manifest: BundleManifest): string[] {
 export class BatchingExecutor implements GraphExecutor {
   private readonly groups = new Map<string, Group>();
   private readonly batchable: Set<string>;
+  /** Set inside track(): tells a tracked caller's graph calls from anyone else's. */
+  private readonly scope = new AsyncLocalStorage<true>();
   /** Callers inside track(). */
   private active = 0;
   /** Tracked calls queued in some group. */
@@ -90,7 +93,7 @@ export class BatchingExecutor implements GraphExecutor {
       group = { graph, calls: [], rows: 0, timer: null };
       this.groups.set(key, group);
     }
-    const tracked = this.active > 0;
+    const tracked = this.scope.getStore() === true;
     const result = new Promise<Feeds>((resolve, reject) => {
       group.calls.push({
         feeds, rows: batchOf(feeds), queuedAt: performance.now(), tracked, resolve, reject,
@@ -105,9 +108,10 @@ export class BatchingExecutor implements GraphExecutor {
   }
 
   async track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.scope.getStore()) return work();
     this.active++;
     try {
-      return await work();
+      return await this.scope.run(true, work);
     } finally {
       this.active--;
       this.flushIfAllWaiting();
