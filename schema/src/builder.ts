@@ -1,8 +1,12 @@
 /** The Pothos schema builder shared by every type file of the schema. */
 import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
+import { PixloomError } from '../../shared/src/errors';
 import type { PixloomContext } from './context';
 import { decodeNodeId, encodeGlobalID } from './global-id';
+
+/** The most ids one `nodes` call takes. */
+export const MAX_NODES = 100;
 
 export const builder = new SchemaBuilder<{
   Context: PixloomContext;
@@ -34,7 +38,16 @@ export const builder = new SchemaBuilder<{
       description: 'The object with this global id; null if there is none.',
     },
     nodesQueryOptions: {
-      description: 'The objects with these global ids, in order; null for each one missing.',
+      description: `The objects with these global ids (at most ${MAX_NODES}), in order; null for\n`
+        + 'each one missing.',
+      // Each id is a call to its object's Durable Object: the list is bounded.
+      resolve: (_root, args, _ctx, _info, resolveNodes) => {
+        if (args.ids.length > MAX_NODES) {
+          throw new PixloomError('BAD_REQUEST', `${args.ids.length} ids; send at most `
+            + `${MAX_NODES} in one nodes call.`);
+        }
+        return resolveNodes(args.ids);
+      },
     },
   },
 });

@@ -164,6 +164,10 @@ describe('global ids', () => {
         'query ($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: [made[2], missing, made[0]] });
       expect(result.errors).toBeUndefined();
       expect(result.data?.nodes).toEqual([{ id: made[2] }, null, { id: made[0] }]);
+      const tooMany = await codeOf('query ($ids: [ID!]!) { nodes(ids: $ids) { id } }',
+        { ids: Array.from({ length: 101 }, () => made[0]) });
+      expect(tooMany).toMatchObject({ code: 'BAD_REQUEST',
+        message: expect.stringMatching(/101 ids; send at most 100/) });
     });
 
   it('is a base64 Story id, and the bare UUID of earlier releases still finds the story',
