@@ -80,6 +80,8 @@ builder.objectRef<Of<'cancelled'>>('StoryCancelledEvent').implement({
  * The story a story argument names: its global id, or the bare UUID that createStory
  * returned before stories had global ids (still accepted, so older clients keep working).
  */
+const STORY_ID_ARG = 'The story\'s id: its global id, or the bare UUID of earlier releases.';
+
 function storyId(id: string | number): string {
   const text = String(id);
   if (STORY_ID.test(text)) return text;
@@ -96,7 +98,7 @@ builder.queryField('story', (t) => t.field({
   nullable: true,
   description: 'A story job by id (its global id, or the bare UUID that createStory returned\n'
     + 'before stories had global ids); null if there is none.',
-  args: { id: t.arg.id({ required: true }) },
+  args: { id: t.arg.id({ required: true, description: STORY_ID_ARG }) },
   resolve: (_root, args, ctx) => ctx.story.get(storyId(args.id)),
 }));
 
@@ -112,7 +114,7 @@ builder.mutationField('createStory', (t) => t.field({
 builder.mutationField('cancelStory', (t) => t.field({
   type: StoryRef,
   description: 'Stops a story job within one scheduler step; its status becomes CANCELLED.',
-  args: { id: t.arg.id({ required: true }) },
+  args: { id: t.arg.id({ required: true, description: STORY_ID_ARG }) },
   resolve: (_root, args, ctx) => ctx.story.cancel(storyId(args.id)),
 }));
 
@@ -121,7 +123,7 @@ builder.subscriptionField('storyEvents', (t) => t.field({
   description: 'The story\'s events: the log after `after` (from the start when absent), then\n'
     + 'live events until the story completes, fails or is cancelled.',
   args: {
-    id: t.arg.id({ required: true }),
+    id: t.arg.id({ required: true, description: STORY_ID_ARG }),
     after: t.arg.int({ description: 'The last seq already received.' }),
   },
   subscribe: (_root, args, ctx) => {
