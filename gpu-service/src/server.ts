@@ -23,7 +23,7 @@ import { STORY_JOBS_PATH } from '../../shared/src/story-wire.js';
 import { HEALTH_LIVE_PATH, HEALTH_READY_PATH, PIXEL_ANSWER_PATH } from '../../shared/src/wire.js';
 import type { GpuServiceConfig } from './config.js';
 import { readBody } from './http/body.js';
-import { isModelPath, type KServeRoutes } from './http/kserve-routes.js';
+import { isKServePath, type KServeRoutes } from './http/kserve-routes.js';
 import { handlePixelAnswer } from './http/pixel-answer.js';
 import type { PixelEngine } from './http/pixel-engine.js';
 import { sendError, sendJson, toServiceError } from './http/respond.js';
@@ -162,7 +162,7 @@ export class GpuServer {
         + `story bundle in ${join(this.config.modelsDir, this.config.storyBundle)} (or set `
         + 'PIXLOOM_STORY_BUNDLE) and restart it.');
     }
-    if (this.kserve && isModelPath(path)) {
+    if (this.kserve && isKServePath(path)) {
       const body = async () => {
         const bytes = await readBody(req, this.config.maxBodyBytes);
         await this.authenticate(req, bytes);

@@ -86,6 +86,8 @@ describe.skipIf(!existsSync(join(BUNDLE, 'manifest.json')))('KServe v2', () => {
       + '/ready');
     expect(await ready.json()).toEqual({ name: 'lm_step', ready: true });
     expect((await fetch(`${url}/v2/health/ready`)).status).toBe(200);
+    expect(await (await fetch(`${url}/v2`)).json()).toMatchObject({
+      extensions: ['binary_tensor_data'] });
   });
 
   it('answers JSON tensors with JSON outputs, and only the outputs asked for', async () => {

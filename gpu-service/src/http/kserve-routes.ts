@@ -2,6 +2,7 @@
  * The gpu-service's own graphs over the Open Inference Protocol (KServe v2) REST API, as an
  * inference server such as Triton serves them:
  *
+ *   GET  /v2                                            server metadata
  *   GET  /v2/models/{name}[/versions/{version}]         model metadata
  *   GET  /v2/models/{name}[/versions/{version}]/ready   `{ name, ready }`
  *   POST /v2/models/{name}[/versions/{version}]/infer   JSON tensors or binary tensor data
@@ -13,6 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type * as ort from 'onnxruntime-node';
+import packageJson from '../../../package.json' with { type: 'json' };
 import { isPixloomError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/logger.js';
 import type { BundleManifest, GraphSpec } from '../../../shared/src/manifest.js';
@@ -30,9 +32,9 @@ export interface KServeModels {
   executor: GraphExecutor;
 }
 
-/** Whether `path` is one of the model routes (health routes are not). */
-export function isModelPath(path: string): boolean {
-  return path.startsWith('/v2/models/');
+/** Whether `path` is server metadata or a model route (the health routes are not). */
+export function isKServePath(path: string): boolean {
+  return path === '/v2' || path.startsWith('/v2/models/');
 }
 
 export class KServeRoutes {
@@ -72,6 +74,15 @@ export class KServeRoutes {
     path: string,
     readBody: () => Promise<Uint8Array>,
   ): Promise<void> {
+    if (path === '/v2') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('allow', 'GET');
+        throw new InferError(405, `/v2 takes GET, not ${req.method}`);
+      }
+      sendJson(res, 200, { name: 'pixloom-gpu-service', version: packageJson.version,
+        extensions: ['binary_tensor_data'] });
+      return;
+    }
     const match = MODEL_PATH.exec(path);
     if (!match) throw new InferError(404, `no model route ${path}`);
     const [, rawName, version, action = ''] = match;
