@@ -12,6 +12,9 @@ describe('scopes', () => {
     expect(scopeOfField('uploadImage')).toBe('segment');
     expect(scopeOfField('createStory')).toBe('story');
     expect(scopeOfField('storyEvents')).toBe('story');
+    expect(scopeOfField('stories')).toBe('story');
+    expect(scopeOfField('node')).toBe('story');
+    expect(scopeOfField('nodes')).toBe('story');
     expect(scopeOfField('__schema')).toBeNull();
   });
 

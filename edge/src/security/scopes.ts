@@ -8,10 +8,13 @@ import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } f
 import type { Plugin } from 'graphql-yoga';
 import type { KeyRecord, Scope } from './api-keys';
 
+/** Root fields that reach stories; `node`/`nodes` too, while Story is the only Node type. */
+const STORY_FIELDS: ReadonlySet<string> = new Set(['node', 'nodes']);
+
 /** The scope a root field needs, or `null` for introspection. */
 export function scopeOfField(name: string): Scope | null {
   if (name.startsWith('__')) return null;
-  return /stor(y|ies)/i.test(name) ? 'story' : 'segment';
+  return /stor(y|ies)/i.test(name) || STORY_FIELDS.has(name) ? 'story' : 'segment';
 }
 
 function operation(document: DocumentNode, name?: string | null): OperationDefinitionNode | null {
