@@ -10,6 +10,7 @@ import { isPlaygroundPath, servePlayground } from './playground/routes';
 import { checkAccess } from './security/access';
 import { capChunkedBody, chunkedLimit, refuseLargeJsonBody } from './security/body-limit';
 import type { SecurityEnv } from './security/env';
+import { connectionAccess } from './security/ws-access';
 import { EdgeStoryService } from './story/story-service';
 import { handleGraphqlWs, isWebSocketUpgrade } from './story/graphql-ws';
 import { serveStoryFile, STORIES_PATH } from './story/story-files';
@@ -73,7 +74,10 @@ export default {
         waitUntil: (work: Promise<unknown> | void) => ctx.waitUntil(Promise.resolve(work)),
         auth: access,
       };
-      if (isWebSocketUpgrade(request)) return handleGraphqlWs(request, yoga, serverContext);
+      if (isWebSocketUpgrade(request)) {
+        return handleGraphqlWs(request, yoga, serverContext,
+          connectionAccess(request, access, env as Env & SecurityEnv, logger));
+      }
       // Same runtime object; the Workers and DOM typings each declare their own Request.
       const graphqlRequest = request as unknown as Parameters<typeof yoga.handleRequest>[0];
       return yoga.handleRequest(graphqlRequest, serverContext);

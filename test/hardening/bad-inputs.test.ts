@@ -8,7 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { ROOT, seedLocalR2 } from '../../scripts/start';
 import { startHardeningEdge, type HardeningEdge } from './edge-process';
 import { corruptImages } from './corrupt-images';
@@ -213,5 +215,45 @@ describe('GraphQL documents and requests', () => {
       if (c.message) expect(answer.body?.errors?.[0]?.message).toMatch(c.message);
       await stillAnswers();
   });
+  }
+});
+
+/** One operation over graphql-ws: its first result, or the errors it was refused with. */
+async function overWs(query: string): Promise<Answer> {
+  const client = createClient({ url: edge.graphqlUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+  try {
+    return await new Promise<Answer>((done) => {
+      const answer = (body: Answer['body']) => done({ status: 101, headers: new Headers(), body });
+      client.subscribe({ query }, {
+        next: (result) => answer(result as Answer['body']),
+        complete: () => answer(null),
+        error: (error) => answer(Array.isArray(error) ? { errors: error }
+          : { errors: [{ message: String((error as CloseEvent).reason),
+            extensions: { code: `CLOSED_${(error as CloseEvent).code}` } }] }),
+      });
+    });
+  } finally {
+    await client.dispose();
+  }
+}
+
+describe('GraphQL over WebSocket (graphql-ws), with keys off', () => {
+  const cases: Array<[name: string, query: string, code: string]> = [
+    ['an ordinary operation', '{ __typename }', 'OK'],
+    ['a syntax error', '{ segment(', 'GRAPHQL_PARSE_FAILED'],
+    ['a list literal nested 20 000 brackets deep', `{ image(id: ${'['.repeat(20_000)}"a"`
+      + `${']'.repeat(20_000)}) { id } }`, 'QUERY_TOO_COMPLEX'],
+    ['a token bomb (3000 fields)', `{ ${'__typename '.repeat(3000)}}`, 'QUERY_TOO_COMPLEX'],
+    ['an unknown field', '{ nope }', 'GRAPHQL_VALIDATION_FAILED'],
+  ];
+  for (const [name, query, code] of cases) {
+    it(`${name} → ${code}`, async () => {
+      const answer = await overWs(query);
+      expect(record('websocket', name, answer)).toBe(code);
+      if (code === 'OK') expect(answer.body?.data).toEqual({ __typename: 'Query' });
+      else expect(answer.body?.errors?.[0]?.message).toMatch(/Syntax Error|limit|Cannot query/);
+      await stillAnswers();
+    });
   }
 });

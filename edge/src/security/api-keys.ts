@@ -64,9 +64,21 @@ function parseRecord(raw: unknown): KeyRecord | null {
  *
  * @throws PixloomError `UNAUTHENTICATED` when the header is missing, malformed or names no key
  */
-export async function authenticate(request: Request, keys: KVNamespace): Promise<KeyRecord> {
-  const header = request.headers.get('authorization') ?? '';
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+export function authenticate(request: Request, keys: KVNamespace): Promise<KeyRecord> {
+  return authenticateBearer(request.headers.get('authorization'), keys);
+}
+
+/**
+ * The record of the key in `authorization` ("Bearer <key>", from a header or graphql-ws
+ * connectionParams).
+ *
+ * @throws PixloomError `UNAUTHENTICATED` when it is missing, malformed or names no key
+ */
+export async function authenticateBearer(
+  authorization: string | null | undefined,
+  keys: KVNamespace,
+): Promise<KeyRecord> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match) {
     throw new PixloomError('UNAUTHENTICATED', `This API needs a key; ${HOW}`);
   }

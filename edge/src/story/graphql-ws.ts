@@ -1,12 +1,15 @@
 /**
  * GraphQL over WebSocket (the graphql-ws protocol, `graphql-transport-ws`) in the Worker: the
  * upgrade request gets a WebSocketPair, graphql-ws's server drives the protocol, and operations
- * run through yoga's envelop (the same schema, plugins and context as HTTP and SSE).
+ * run through yoga's envelop (the same schema, plugins and context as HTTP and SSE). API keys
+ * are checked when the connection is initialised and counted per operation (ws-access.ts).
  */
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer } from 'graphql-ws';
+import { isPixloomError } from '../../../shared/src/errors';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { PixloomContext } from '../../../schema/src/context';
+import { closeFor, type ConnectionAccess } from '../security/ws-access';
 import type { ServerContext } from '../yoga';
 
 type Yoga = YogaServerInstance<ServerContext, PixloomContext>;
@@ -22,6 +25,7 @@ export function handleGraphqlWs(
   request: Request,
   yoga: Yoga,
   serverContext: ServerContext,
+  access: ConnectionAccess,
 ): Response {
   const protocols = request.headers.get('sec-websocket-protocol') ?? '';
   if (!protocols.split(',').map((p) => p.trim()).includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)) {
@@ -33,13 +37,39 @@ export function handleGraphqlWs(
   const aborted = new AbortController();
   const context = { ...serverContext, pixloom: { ...serverContext.pixloom,
     signal: aborted.signal } };
+  // Set when the connection is refused: graphql-ws then closes it, with this code and reason.
+  let refusal: { code: number; reason: string } | null = null;
 
   const server = makeServer<Record<string, unknown> | undefined, { request: Request }>({
     execute: (args) => (args.rootValue as Enveloped).execute(args),
     subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
+    onConnect: async (ctx) => {
+      try {
+        context.auth = await access.open(ctx.connectionParams);
+        return true;
+      } catch (error) {
+        if (!isPixloomError(error)) throw error;
+        refusal = closeFor(error);
+        return false;
+      }
+    },
     onSubscribe: async (_ctx, _id, payload) => {
+      try {
+        await access.operation(context.auth ?? null);
+      } catch (error) {
+        if (!isPixloomError(error)) throw error;
+        return [new GraphQLError(error.message, { extensions: { code: error.code } })];
+      }
       const env = yoga.getEnveloped({ ...context, request, params: payload });
-      const document = env.parse(payload.query);
+      let document: ReturnType<Enveloped['parse']>;
+      try {
+        document = env.parse(payload.query);
+      } catch (error) {
+        // A syntax error or a refused document (limits) is the client's, as over HTTP.
+        if (!(error instanceof Error) || error.name !== 'GraphQLError') throw error;
+        const code = (error as GraphQLError).extensions?.code ?? 'GRAPHQL_PARSE_FAILED';
+        return [new GraphQLError(error.message, { extensions: { code } })];
+      }
       const errors = env.validate(env.schema, document);
       if (errors.length > 0) return errors;
       const args: ExecutionArgs = {
@@ -57,7 +87,7 @@ export function handleGraphqlWs(
   const closed = server.opened({
     protocol: GRAPHQL_TRANSPORT_WS_PROTOCOL,
     send: (data) => socket.send(data),
-    close: (code, reason) => socket.close(code, reason),
+    close: (code, reason) => socket.close(refusal?.code ?? code, refusal?.reason ?? reason),
     onMessage: (cb) => {
       socket.addEventListener('message', (event) => {
         void cb(String(event.data)).catch(() => socket.close(CloseCode.InternalServerError,
