@@ -32,7 +32,7 @@ import type { MuseRecord } from '../../gpu-service/src/pixel/muse';
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'pixel-heldout');
 const REQUESTS = 8;
-const ROUNDS = 7;
+const ROUNDS = 11;
 const SAME_QUESTION = 'highlight all red things';
 
 export interface BatchBenchResult {
