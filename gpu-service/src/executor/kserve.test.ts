@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../shared/src/logger.js';
 import { signRequest } from '../../../shared/src/signing.js';
 import { loadConfig } from '../config.js';
+import { gpuMetrics } from '../metrics/gpu-metrics.js';
 import { type RunningGpuService, startGpuService } from '../main.js';
 import { loadMuse, readRgbImage } from '../pixel/muse.js';
 import { PixelPipeline, type RgbImage } from '../pixel/pipeline.js';
@@ -43,6 +44,8 @@ describe.skipIf(!existsSync(join(BUNDLE, 'manifest.json')))('KServe v2', () => {
     service = await startGpuService(loadConfig({
       PIXLOOM_GPU_PORT: '0', PIXLOOM_SERVE_MODELS: '1', PIXLOOM_STORY_BUNDLE: 'none',
       PIXLOOM_GPU_SECRET: SECRET,
+      // Long enough for concurrent calls of one test to meet in a batch on a busy machine.
+      PIXLOOM_MAX_QUEUE_DELAY_MS: '25',
     }), silentLogger);
     url = service.url;
     local = await PixelPipeline.load(BUNDLE);
@@ -123,6 +126,38 @@ describe.skipIf(!existsSync(join(BUNDLE, 'manifest.json')))('KServe v2', () => {
       .toBe(true);
   });
 
+  it('answers the good calls of a merged batch when one call fails inside the graph',
+    async () => {
+      const executor = new KServeExecutor(url, { secret: SECRET });
+      const prefill = (firstToken: bigint) => {
+        const feeds: Record<string, ort.Tensor> = {
+          image_tokens: new ort.Tensor('float32', new Float32Array(16 * 128).fill(0.1),
+            [1, 16, 128]),
+          input_ids: new ort.Tensor('int64', BigInt64Array.from([firstToken, 1n, 3n]), [1, 3]),
+        };
+        for (let i = 0; i < 5; i++) {
+          for (const kv of ['key', 'value']) {
+            feeds[`past_${kv}_${i}`] = new ort.Tensor('float32', new Float32Array(0),
+              [1, 4, 0, 32]);
+          }
+        }
+        return feeds;
+      };
+      // Same shapes, so the three calls meet in one batch; token 100000 is outside the vocabulary.
+      const mergedBefore = await mergedLmRuns();
+      const results = await Promise.allSettled([1n, 100_000n, 12n]
+        .map((token) => executor.run('lm_step', prefill(token))));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ status: 500 });
+      const localRun = new KServeExecutor(url, { secret: SECRET });
+      const alone = await localRun.run('lm_step', prefill(12n));
+      const together = (results[2] as PromiseFulfilledResult<Record<string, ort.Tensor>>).value;
+      expect(await mergedLmRuns()).toBeGreaterThan(mergedBefore);
+      expect(together.logits.dims).toEqual([1, 16 + 3, 87]);
+      expect(closeTo(together.logits.data as Float32Array, alone.logits.data as Float32Array))
+        .toBe(true);
+    });
+
   it('answers protocol errors with a v2 error body', async () => {
     const cases: Array<[string, object, number, RegExp]> = [
       ['/v2/models/no_such_graph/infer', { inputs: [] }, 404, /unknown model "no_such_graph"/],
@@ -149,6 +184,14 @@ describe.skipIf(!existsSync(join(BUNDLE, 'manifest.json')))('KServe v2', () => {
     expect((await fetch(`${url}/v2/models/lm_step/infer`)).status).toBe(405);
   });
 });
+
+/** lm_step runs of more than two rows so far, from /metrics' batch size histogram. */
+async function mergedLmRuns(): Promise<number> {
+  const { text } = await gpuMetrics.scrape();
+  const value = (series: string) => Number(new RegExp(`pixloom_graph_batch_size_${series}`
+    + '\\{(?:le="2",)?bundle="pixel-ref",graph="lm_step"\\} (\\d+)').exec(text)?.[1]);
+  return value('count') - value('bucket');
+}
 
 async function signedJson(base: string, path: string, request: object): Promise<Response> {
   const body = new TextEncoder().encode(JSON.stringify(request));
