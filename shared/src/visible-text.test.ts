@@ -35,6 +35,7 @@ describe('visible text', () => {
     expect(() => visibleText('\u200b', 'question', 'ask something.'))
       .toThrow(/^question has no visible characters.*; ask something\.$/);
     expect(() => visibleText('', 'question', 'ask something.')).toThrow(/^question is empty/);
+    expect(() => visibleText(' \n\u3000', 'question', 'ask.')).toThrow(/^question is empty/);
   });
 
   it('checks the character, every panel text and every caption of a story', () => {

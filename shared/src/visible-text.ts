@@ -31,8 +31,8 @@ export function hasVisibleText(text: string): boolean {
  */
 export function visibleText(text: string, field: string, fix: string): string {
   if (!hasVisibleText(text)) {
-    const what = text === '' ? 'is empty' : 'has no visible characters (only white space, '
-      + 'zero-width, bidi or control characters)';
+    const what = text.trim() === '' ? 'is empty' : 'has no visible characters (only white '
+      + 'space, zero-width, bidi or control characters)';
     throw new PixloomError('BAD_REQUEST', `${field} ${what}; ${fix}`);
   }
   return text.normalize('NFC');
