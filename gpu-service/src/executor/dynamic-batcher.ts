@@ -123,13 +123,6 @@ export class BatchingExecutor implements GraphExecutor {
     await this.inner.release();
   }
 
-  /** Calls queued and not yet run (for tests and metrics). */
-  get queued(): number {
-    let n = 0;
-    for (const group of this.groups.values()) n += group.calls.length;
-    return n;
-  }
-
   private arm(key: string, group: Group): void {
     if (group.timer || group.calls.length === 0) return;
     group.timer = setTimeout(() => this.flush(key, group), this.options.maxQueueDelayMs);
@@ -168,8 +161,11 @@ export class BatchingExecutor implements GraphExecutor {
       this.metrics.batchQueueSeconds.observe({ bundle: this.bundle, graph },
         (now - call.queuedAt) / 1000);
     }
+    // Settles the call whatever `inner.run` does, even if it throws before returning a promise.
+    const runAlone = (call: PendingCall) => Promise.resolve()
+      .then(() => this.inner.run(graph, call.feeds)).then(call.resolve, call.reject);
     if (calls.length === 1) {
-      await this.inner.run(graph, calls[0].feeds).then(calls[0].resolve, calls[0].reject);
+      await runAlone(calls[0]);
       return;
     }
     let parts: Feeds[];
@@ -178,8 +174,7 @@ export class BatchingExecutor implements GraphExecutor {
       parts = splitOutputs(merged, calls.map((c) => c.rows));
     } catch {
       // One bad call must not fail the others: run each alone and answer each on its own.
-      await Promise.all(calls.map((c) => this.inner.run(graph, c.feeds)
-        .then(c.resolve, c.reject)));
+      await Promise.all(calls.map(runAlone));
       return;
     }
     calls.forEach((call, i) => call.resolve(parts[i]));
