@@ -5,6 +5,7 @@
  * the executor's business.
  */
 import type * as ort from 'onnxruntime-node';
+import type { BatchingExecutor } from './dynamic-batcher.js';
 
 export type Feeds = Record<string, ort.Tensor>;
 
@@ -22,7 +23,14 @@ export interface GraphExecutor {
   release(): Promise<void>;
 }
 
-/** Runs each call on the graph's own onnxruntime session, as it comes. */
+/**
+ * Runs each call on the graph's own onnxruntime session, as it comes.
+ *
+ * onnxruntime-node 1.22 runs `session.run` synchronously on the JavaScript thread (it only
+ * defers the call with `setImmediate`), so graph runs of concurrent requests never overlap in
+ * time; merging them into one run ({@link BatchingExecutor}) is how concurrent requests share
+ * work here. Each run may still use several cores through onnxruntime's intra-op threads.
+ */
 export class SessionExecutor implements GraphExecutor {
   constructor(private readonly sessions: Record<string, ort.InferenceSession>) {}
 
