@@ -1,7 +1,7 @@
 /**
  * Image files whose container looks whole but whose content is not, made from the valid
- * fixtures: PNGs whose IDAT data is corrupt, cut short, too short or too long (chunk CRCs
- * recomputed, so only decompressing the data can tell), JPEGs without a start of scan or with
+ * fixtures: PNGs whose IDAT data is corrupt, cut short or too short (chunk CRCs recomputed, so
+ * only decompressing the data can tell), JPEGs without a start of scan or with
  * a broken marker chain, WebPs whose chunks do not fill the file or hold no image.
  */
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
@@ -51,6 +51,20 @@ function withIdat(png: Uint8Array, edit: (zlib: Buffer) => Buffer): Uint8Array {
     : c)));
 }
 
+/**
+ * PNGs that decoders read although they are not tidy: bytes after the end of the zlib stream
+ * inside IDAT, or an image data stream one row longer than the header needs.
+ */
+export function untidyPngs(png: Uint8Array): Array<{ name: string; bytes: Uint8Array }> {
+  const row = 1 + 24 * 3;
+  return [
+    { name: 'PNG with bytes after its zlib stream',
+      bytes: withIdat(png, (z) => Buffer.concat([z, Buffer.from([1, 2, 3, 4, 5, 6])])) },
+    { name: 'PNG whose image data has an extra row', bytes: withIdat(png, (z) => deflateSync(
+      Buffer.concat([inflateSync(z), inflateSync(z).subarray(0, row)]))) },
+  ];
+}
+
 /** The corrupt variants of the valid 24 × 16 RGB PNG, JPEG and WebP fixtures. */
 export function corruptImages(ok: { png: Uint8Array; jpeg: Uint8Array; webp: Uint8Array }):
 CorruptImage[] {
@@ -81,10 +95,10 @@ CorruptImage[] {
       message: new RegExp(`decompresses to ${16 * row - row} bytes where its header needs `
         + `${16 * row}`),
       bytes: withIdat(ok.png, (z) => deflateSync(raw(z).subarray(0, 15 * row))) },
-    { name: 'PNG whose image data has an extra row', type: png,
-      message: /decompresses to more bytes where its header needs 1168/,
-      bytes: withIdat(ok.png, (z) => deflateSync(Buffer.concat([raw(z), raw(z).subarray(0,
-        row)]))) },
+    { name: 'PNG whose image data is one row short, with bytes after its zlib stream', type: png,
+      message: new RegExp(`decompresses to ${15 * row} bytes where`),
+      bytes: withIdat(ok.png, (z) => Buffer.concat([deflateSync(raw(z).subarray(0, 15 * row)),
+        Buffer.from([9, 9, 9])])) },
     { name: 'JPEG without a start of scan', type: 'image/jpeg',
       message: /ends before its image data/,
       bytes: new Uint8Array(Buffer.concat([jpeg.subarray(0, sos), Buffer.from([0xff, 0xd9])])) },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { corruptImages } from '../../../test/hardening/corrupt-images';
+import { corruptImages, untidyPngs } from '../../../test/hardening/corrupt-images';
 import { checkImageIntegrity } from './image-integrity';
 import { decodedPngSize } from './png-image-data';
 
@@ -12,6 +12,9 @@ const FORMAT = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/webp': 'webp' 
 
 describe('checkImageIntegrity', () => {
   it('passes complete files, animated, 16-bit and rotated ones included', async () => {
+    for (const { bytes } of untidyPngs(fixture('ok.png'))) {
+      await expect(checkImageIntegrity(bytes, 'png')).resolves.toBeUndefined();
+    }
     for (const [name, format] of [['ok.png', 'png'], ['ok.jpg', 'jpeg'], ['ok.webp', 'webp'],
       ['animated.png', 'png'], ['animated.webp', 'webp'], ['16-bit.png', 'png'],
       ['exif-orientation-6.jpg', 'jpeg']] as const) {

@@ -1,7 +1,8 @@
 /**
  * Whether an image file is complete and its data readable, checked at upload. A PNG is a chain
- * of chunks from IHDR to IEND whose IDAT data must decompress to exactly the size IHDR gives
- * (png-image-data.ts; nothing decoded is kept). A JPEG's markers must lead from SOI through a
+ * of chunks from IHDR to IEND whose IDAT data must decompress to the size IHDR gives
+ * (png-image-data.ts; nothing decoded is kept; data past that size is ignored, as decoders
+ * ignore it). A JPEG's markers must lead from SOI through a
  * frame header to a start of scan, and the file must end with EOI. A WebP's RIFF header must
  * state the file's length and its chunks must fill it, one of them holding image data. The
  * header checks of shared/src/image.ts read only the start of a file; these catch files cut
@@ -45,16 +46,17 @@ function pngHeader(bytes: Uint8Array, at: number, length: number): PngHeader {
   return header;
 }
 
-/** Checks that the IDAT data decompresses to exactly the size `header` gives. */
+/** Checks that the IDAT data decompresses to at least the size `header` gives. */
 async function checkPngData(header: PngHeader, data: Uint8Array[]): Promise<void> {
   const expected = decodedPngSize(header);
   const outcome = await inflatedLength(data, expected);
   if (!outcome.ok) {
     throw corrupt('png', `its compressed image data cannot be decompressed: ${outcome.reason}`);
   }
-  if (outcome.bytes !== expected) {
-    throw corrupt('png', `its image data decompresses to ${outcome.bytes > expected
-      ? 'more' : outcome.bytes} bytes where its header needs ${expected}`);
+  // Data past the expected size is ignored by decoders, as it is here.
+  if (outcome.bytes < expected) {
+    throw corrupt('png', `its image data decompresses to ${outcome.bytes} bytes where its `
+      + `header needs ${expected}`);
   }
 }
 

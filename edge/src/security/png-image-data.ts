@@ -3,7 +3,8 @@
  * chunks hold one zlib stream of filtered scanlines; it is streamed through
  * DecompressionStream('deflate') and only the decoded bytes are counted (nothing decoded is
  * kept), so a file whose chunk structure is intact but whose compressed data is corrupt, cut
- * short or padded is refused at upload instead of failing later at `segment`.
+ * short or too short for its header is refused at upload instead of failing later at
+ * `segment`.
  */
 
 /** The IHDR fields that fix the size of the decoded data. */
@@ -52,37 +53,81 @@ export function decodedPngSize(header: PngHeader): number {
 /** What the zlib stream decoded to: its length, capped just past `expected`, or an error. */
 export type InflateOutcome = { ok: true; bytes: number } | { ok: false; reason: string };
 
-/**
- * Streams the zlib data in `parts` (the IDAT payloads, in order) through a decompressor and
- * counts the output, stopping once it passes `expected` bytes.
- */
-export async function inflatedLength(
-  parts: Uint8Array[],
-  expected: number,
-): Promise<InflateOutcome> {
-  const inflate = new DecompressionStream('deflate');
-  const writer = inflate.writable.getWriter();
+/** Input is fed in pieces of this size, so that a failed write names where it failed. */
+const PIECE_BYTES = 4096;
+
+interface Run {
+  bytes: number;
+  /** Why the decompressor refused the data, and the index of the first piece it refused. */
+  failure: { reason: string; piece: number } | null;
+}
+
+/** Feeds `pieces` through one decompressor and counts its output, up to just past `limit`. */
+async function inflate(pieces: Uint8Array[], limit: number): Promise<Run> {
+  const inflater = new DecompressionStream('deflate');
+  const writer = inflater.writable.getWriter();
+  let refused = -1;
   const feeding = (async () => {
-    for (const part of parts) await writer.write(part);
+    for (let i = 0; i < pieces.length; i++) {
+      refused = i;
+      await writer.write(pieces[i]);
+    }
+    refused = -1;
     await writer.close();
   })();
   // A refused stream also rejects the writes; the reader reports why.
   feeding.catch(() => undefined);
 
-  const reader = inflate.readable.getReader();
+  const reader = inflater.readable.getReader();
   let bytes = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done) return { bytes, failure: null };
       bytes += value.byteLength;
-      if (bytes > expected) {
+      if (bytes > limit) {
         await reader.cancel();
-        break;
+        return { bytes, failure: null };
       }
     }
   } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    await feeding.catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    return { bytes, failure: { reason, piece: Math.max(0, refused) } };
   }
-  return { ok: true, bytes };
+}
+
+function split(parts: Uint8Array[], size: number): Uint8Array[] {
+  return parts.flatMap((part) => Array.from({ length: Math.ceil(part.length / size) },
+    (_, i) => part.subarray(i * size, (i + 1) * size)));
+}
+
+const isTrailing = (reason: string) => /trailing/i.test(reason);
+
+/**
+ * Streams the zlib data in `parts` (the IDAT payloads, in order) through a decompressor and
+ * counts the output, stopping once it passes `expected` bytes.
+ *
+ * Bytes after the end of the zlib stream are ignored, as PNG decoders (libspng in the
+ * gpu-service's sharp among them) ignore them. workerd's decompressor refuses them instead,
+ * and drops the output of the write that held the end of the stream; that happens only for
+ * such files, and the data is then fed again with the pieces around the end one byte at a
+ * time, so that every decoded byte is counted.
+ */
+export async function inflatedLength(
+  parts: Uint8Array[],
+  expected: number,
+): Promise<InflateOutcome> {
+  const pieces = split(parts, PIECE_BYTES);
+  const first = await inflate(pieces, expected);
+  if (!first.failure) return { ok: true, bytes: first.bytes };
+  if (!isTrailing(first.failure.reason)) return { ok: false, reason: first.failure.reason };
+
+  const from = Math.max(0, first.failure.piece - 1);
+  const end = pieces.slice(from, first.failure.piece + 1);
+  const again = await inflate([...pieces.slice(0, from), ...split(end, 1)], expected);
+  if (again.failure && !isTrailing(again.failure.reason)) {
+    return { ok: false, reason: again.failure.reason };
+  }
+  return { ok: true, bytes: again.bytes };
 }
