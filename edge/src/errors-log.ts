@@ -25,11 +25,27 @@ export function requestIdOf(request: Request): string {
   return id;
 }
 
-/** Logs `error` (raw or masked) once, at the level of its code. */
-function logError(logger: Logger, logged: WeakSet<object>, error: GraphQLError,
-  request: Request | undefined) {
+/**
+ * The errors already logged for each request. Per request, not per isolate: yoga's parse and
+ * validation caches hand the same error object to every request that repeats a document.
+ */
+const loggedFor = new WeakMap<Request, WeakSet<object>>();
+
+function loggedSet(request: Request | undefined): WeakSet<object> {
+  if (!request) return new WeakSet();
+  let logged = loggedFor.get(request);
+  if (!logged) {
+    logged = new WeakSet();
+    loggedFor.set(request, logged);
+  }
+  return logged;
+}
+
+/** Logs `error` (raw or masked) once per request, at the level of its code. */
+function logError(logger: Logger, error: GraphQLError, request: Request | undefined) {
   const original = originalOf(error);
   const key = (typeof original === 'object' && original !== null ? original : error) as object;
+  const logged = loggedSet(request);
   if (logged.has(key)) return;
   logged.add(key);
 
@@ -45,42 +61,40 @@ function logError(logger: Logger, logged: WeakSet<object>, error: GraphQLError,
   }
 }
 
-function logResult(logger: Logger, logged: WeakSet<object>, result: unknown,
-  request: Request | undefined) {
+function logResult(logger: Logger, result: unknown, request: Request | undefined) {
   for (const error of (result as ExecutionResult | null)?.errors ?? []) {
-    logError(logger, logged, error, request);
+    logError(logger, error, request);
   }
 }
 
 /**
  * A yoga plugin that logs the errors of every operation (HTTP, SSE and graphql-ws, from the
  * execution and subscription hooks) and of every request refused before execution (from the
- * result hook). An error is logged once, however many of these places see it.
+ * result hook). An error is logged once per request, however many of these places see it.
  */
 export function useErrorLog(logger: Logger): Plugin {
-  const logged = new WeakSet<object>();
   const requestOf = (context: unknown) => (context as { request?: Request }).request;
   return {
     onExecute({ args }) {
       const request = requestOf(args.contextValue);
       return {
         onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload,
-          ({ result }) => logResult(logger, logged, result, request)),
+          ({ result }) => logResult(logger, result, request)),
       };
     },
     onSubscribe({ args }) {
       const request = requestOf(args.contextValue);
       return {
         onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload,
-          ({ result }) => logResult(logger, logged, result, request)),
-        onSubscribeError: ({ error }) => logResult(logger, logged,
-          { errors: [error as GraphQLError] }, request),
+          ({ result }) => logResult(logger, result, request)),
+        onSubscribeError: ({ error }) => logResult(logger, { errors: [error as GraphQLError] },
+          request),
       };
     },
     onResultProcess({ request, result }) {
       const results = Array.isArray(result) ? result : [result];
       for (const one of results) {
-        if (!(Symbol.asyncIterator in (one as object))) logResult(logger, logged, one, request);
+        if (!(Symbol.asyncIterator in (one as object))) logResult(logger, one, request);
       }
     },
   };

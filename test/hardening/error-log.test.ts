@@ -30,11 +30,14 @@ let slowKey: string;
 let imageId: string;
 let question = 0;
 
-/** The log lines that came after `mark`, once one with `code` has arrived. */
-async function linesAfter(mark: number, code: string): Promise<LogLine[]> {
-  for (let i = 0; i < 50 && !lines.slice(mark).some((l) => l.code === code); i++) {
+/** The log lines with a code that came after `mark`, once `count` with `code` have arrived. */
+async function linesAfter(mark: number, code: string, count = 1): Promise<LogLine[]> {
+  const arrived = () => lines.slice(mark).filter((l) => l.code === code).length;
+  for (let i = 0; i < 50 && arrived() < count; i++) {
     await new Promise((done) => setTimeout(done, 100));
   }
+  // Lines of one request may trail its response a little.
+  await new Promise((done) => setTimeout(done, 200));
   return lines.slice(mark).filter((l) => l.code !== undefined);
 }
 
@@ -78,6 +81,18 @@ describe('log levels of errors', () => {
     expect(logged[0]).toMatchObject({ level: 'info', msg: 'client error', code: 'BAD_REQUEST',
       message: expect.stringMatching(/^question has no visible characters/) });
     expect(logged[0].requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('the same bad document twice: one line each time', async () => {
+    const mark = lines.length;
+    for (let i = 0; i < 2; i++) {
+      const answer = await sendJson(edge.graphqlUrl, { query: '{ nope }' }, bearer(key));
+      expect(codeOf(answer)).toBe('GRAPHQL_VALIDATION_FAILED');
+    }
+    const logged = await linesAfter(mark, 'GRAPHQL_VALIDATION_FAILED', 2);
+    expect(logged.map((l) => [l.level, l.code])).toEqual([
+      ['info', 'GRAPHQL_VALIDATION_FAILED'], ['info', 'GRAPHQL_VALIDATION_FAILED']]);
+    expect(logged[0].requestId).not.toBe(logged[1].requestId);
   });
 
   it('no key, and a key without the scope: info', async () => {
