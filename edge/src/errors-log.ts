@@ -8,7 +8,7 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
 import type { Logger } from '../../shared/src/logger';
-import { codeOf, errorIdOf, logLevelOf, originalOf, unwrap } from './errors';
+import { codeOf, errorIdOf, logLevelOf, originalOf } from './errors';
 
 const requestIds = new WeakMap<Request, string>();
 
@@ -53,7 +53,7 @@ function logError(logger: Logger, error: GraphQLError, request: Request | undefi
   const fields = { requestId: request ? requestIdOf(request) : undefined, code,
     path: error.path };
   if (code === 'INTERNAL') {
-    logger.error('unexpected error', { ...fields, errorId: errorIdOf(unwrap(original)),
+    logger.error('unexpected error', { ...fields, errorId: errorIdOf(original),
       error: original });
   } else {
     logger[logLevelOf(code)]('client error', { ...fields,

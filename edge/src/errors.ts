@@ -10,7 +10,7 @@ import type { LogLevel } from '../../shared/src/logger';
 import { retryAfterOf } from '../../shared/src/retry-after';
 
 /** The error a GraphQL error was raised for (itself when it wraps none). */
-export function unwrap(error: unknown): unknown {
+function unwrap(error: unknown): unknown {
   let current = error;
   while (current instanceof GraphQLError && current.originalError) {
     current = current.originalError;
