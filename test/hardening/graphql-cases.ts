@@ -61,6 +61,9 @@ export const GRAPHQL_CASES: GraphQLCase[] = [
   { name: 'a list where an ID is expected (1000 items in variables)', code: 'BAD_REQUEST',
     payload: { query: 'query ($id: ID!) { image(id: $id) { id } }',
       variables: { id: Array.from({ length: 1000 }, (_, i) => String(i)) } } },
+  { name: 'variables nested 20 000 arrays deep', code: 'BAD_REQUEST',
+    payload: `{"query":"query ($id: ID!) { image(id: $id) { id } }","variables":{"id":`
+      + `${'['.repeat(20_000)}1${']'.repeat(20_000)}}}` },
   { name: 'a fragment cycle', code: 'GRAPHQL_VALIDATION_FAILED',
     payload: { query: 'query { ...A } fragment A on Query { ...B } '
       + 'fragment B on Query { ...A }' } },
