@@ -20,6 +20,8 @@ export interface ParityResult {
   graph: string;
   /** Largest absolute difference per output. */
   maxAbsDiff: Record<string, number>;
+  /** Largest |value| of each output in the PyTorch reference. */
+  maxAbsReference: Record<string, number>;
 }
 
 function tensorOf(t: ParityTensor, bin: Buffer): ort.Tensor {
@@ -38,6 +40,7 @@ Promise<ParityResult> {
   for (const t of index.tensors.filter((x) => x.role === 'input')) feeds[t.name] = tensorOf(t, bin);
   const out = await session.run(feeds);
   const maxAbsDiff: Record<string, number> = {};
+  const maxAbsReference: Record<string, number> = {};
   for (const t of index.tensors.filter((x) => x.role === 'output')) {
     const want = tensorOf(t, bin).data as Float32Array;
     const got = out[t.name].data as Float32Array;
@@ -45,8 +48,13 @@ Promise<ParityResult> {
       throw new Error(`${graph}.${t.name}: ${got.length} values, parity file has ${want.length}`);
     }
     let worst = 0;
-    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    let largest = 0;
+    for (let i = 0; i < want.length; i++) {
+      worst = Math.max(worst, Math.abs(got[i] - want[i]));
+      largest = Math.max(largest, Math.abs(want[i]));
+    }
     maxAbsDiff[t.name] = worst;
+    maxAbsReference[t.name] = largest;
   }
-  return { graph, maxAbsDiff };
+  return { graph, maxAbsDiff, maxAbsReference };
 }
