@@ -63,9 +63,13 @@ describe.skipIf(!HAS_CHROMIUM)('GraphiQL in Chromium', () => {
     await page.getByRole('tab', { name: 'Stories' }).click();
     await page.locator('.graphiql-query-editor .CodeMirror-line',
       { hasText: 'stories(first' }).click();
-    await page.keyboard.press('Control+Enter');
-    await expect.poll(async () => page.locator('.result-window').innerText(),
-      { timeout: 30_000 }).toContain('"hasNextPage"');
+    // GraphiQL picks the operation under the cursor after a debounce: until then it may still
+    // name the first tab's operation, so run again until the Stories result shows.
+    await expect.poll(async () => {
+      await page.keyboard.press('Control+Enter');
+      await page.waitForTimeout(500);
+      return page.locator('.result-window').innerText();
+    }, { timeout: 30_000 }).toContain('"hasNextPage"');
     const result = JSON.parse(await editorText('.result-window')) as {
       data?: { stories: { edges: unknown[] } }; errors?: unknown };
     expect(result.errors).toBeUndefined();
