@@ -13,23 +13,16 @@ import type { SecurityEnv } from './security/env';
 import { connectionAccess } from './security/ws-access';
 import { EdgeStoryService } from './story/story-service';
 import { handleGraphqlWs, isWebSocketUpgrade } from './story/graphql-ws';
+import { serveR2File } from './r2-files';
 import { serveStoryFile, STORIES_PATH } from './story/story-files';
 import { handleTestRoute, TEST_PREFIX } from './test-routes';
 import { edgeYoga, GRAPHQL_PATH } from './yoga';
 
 const MASKS_PATH = '/masks/';
 
-async function serveMask(env: Env, name: string): Promise<Response> {
+async function serveMask(env: Env, name: string, request: Request): Promise<Response> {
   if (!/^[\w.-]+\.png$/.test(name)) return new Response('Not found', { status: 404 });
-  const object = await env.BLOBS.get(pngMaskKey(name));
-  if (object === null) return new Response('Not found', { status: 404 });
-  return new Response(object.body, {
-    headers: {
-      'content-type': 'image/png',
-      'cache-control': 'public, max-age=31536000, immutable',
-      etag: object.httpEtag,
-    },
-  });
+  return serveR2File(env.BLOBS, pngMaskKey(name), request, { contentType: 'image/png' });
 }
 
 /** Room for the operation and multipart framing next to the largest accepted image. */
@@ -83,10 +76,10 @@ export default {
       return yoga.handleRequest(graphqlRequest, serverContext);
     }
     if (url.pathname.startsWith(MASKS_PATH) && request.method === 'GET') {
-      return serveMask(env, url.pathname.slice(MASKS_PATH.length));
+      return serveMask(env, url.pathname.slice(MASKS_PATH.length), request);
     }
     if (url.pathname.startsWith(STORIES_PATH) && request.method === 'GET') {
-      return serveStoryFile(env.BLOBS, url.pathname.slice(STORIES_PATH.length));
+      return serveStoryFile(env.BLOBS, url.pathname.slice(STORIES_PATH.length), request);
     }
     if (isPlaygroundPath(url.pathname) && request.method === 'GET') {
       return servePlayground(url.pathname);

@@ -115,8 +115,25 @@ describe.runIf(HAS_STORY)('story jobs end to end', () => {
       .toEqual(['png', story.page.width, story.page.height]);
     const video = await fetch(story.video.url);
     expect(video.headers.get('content-type')).toBe('image/webp');
-    const videoMeta = await sharp(Buffer.from(await video.arrayBuffer()), { animated: true })
-      .metadata();
+    expect(video.headers.get('accept-ranges')).toBe('bytes');
+    const videoBytes = Buffer.from(await video.arrayBuffer());
+    const videoMeta = await sharp(videoBytes, { animated: true }).metadata();
+
+    // Byte ranges and conditional requests, as players and caches use them.
+    const part = await fetch(story.video.url, { headers: { range: 'bytes=100-199' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 100-199/${videoBytes.length}`);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(videoBytes.subarray(100, 200));
+    const tail = await fetch(story.video.url, { headers: { range: 'bytes=-50' } });
+    expect(tail.status).toBe(206);
+    expect(Buffer.from(await tail.arrayBuffer())).toEqual(videoBytes.subarray(-50));
+    const past = await fetch(story.video.url,
+      { headers: { range: `bytes=${videoBytes.length + 10}-` } });
+    expect(past.status).toBe(416);
+    await past.arrayBuffer();
+    const same = await fetch(story.video.url,
+      { headers: { 'if-none-match': video.headers.get('etag')! } });
+    expect(same.status).toBe(304);
     expect([videoMeta.format, videoMeta.pages]).toEqual(['webp', 7]);
     expect(videoMeta.delay).toEqual(Array(7).fill(125));
     const key = await fetch(story.keyframes[0].url);

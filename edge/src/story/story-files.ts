@@ -1,5 +1,6 @@
 /** Where a story's files live in R2 and how the Worker serves them (`/stories/<id>/<file>`). */
 import { encode } from 'fast-png';
+import { serveR2File } from '../r2-files';
 
 export const STORIES_PATH = '/stories/';
 
@@ -17,21 +18,14 @@ export function rgbPng(data: Uint8Array, width: number, height: number): Uint8Ar
   return encode({ width, height, data, channels: 3, depth: 8 });
 }
 
-/** Serves `/stories/<id>/<file>` from R2 with its content type. */
-export async function serveStoryFile(bucket: R2Bucket, path: string): Promise<Response> {
+/** Serves `/stories/<id>/<file>` from R2 with its content type, ranges and conditions. */
+export async function serveStoryFile(bucket: R2Bucket, path: string, request: Request):
+Promise<Response> {
   const match = FILE.exec(path);
   if (!match) return new Response('Not found', { status: 404 });
-  const object = await bucket.get(storyKey(match[1], match[2]));
-  if (object === null) return new Response('Not found', { status: 404 });
-  const ext = match[2].split('.').pop() as string;
   const file = match[2];
-  return new Response(object.body, {
-    headers: {
-      'content-type': object.httpMetadata?.contentType ?? TYPES[ext],
-      'content-length': String(object.size),
-      'cache-control': 'public, max-age=31536000, immutable',
-      'content-disposition': `inline; filename="story-${match[1].slice(0, 8)}-${file}"`,
-      etag: object.httpEtag,
-    },
+  return serveR2File(bucket, storyKey(match[1], file), request, {
+    contentType: TYPES[file.split('.').pop() as string],
+    disposition: `inline; filename="story-${match[1].slice(0, 8)}-${file}"`,
   });
 }

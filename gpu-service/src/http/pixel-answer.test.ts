@@ -98,7 +98,7 @@ describe('POST /v1/pixel/answer with pixel-ref', () => {
   it('is ready and names the bundle', async () => {
     const res = await fetch(`${service.url}/v2/health/ready`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await res.json() as { bundles: unknown[] };
     expect(body).toMatchObject({ ready: true, executionProvider: 'cpu' });
     // The story bundle is listed too where it is present.
     expect(body.bundles).toContainEqual(
