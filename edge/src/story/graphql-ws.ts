@@ -98,6 +98,14 @@ export function handleGraphqlWs(
   socket.addEventListener('close', (event) => {
     aborted.abort();
     void closed(event.code, event.reason);
+    // Answer the client's close frame (workerd does not at this compatibility date), so the
+    // client sees its own code instead of 1006; 1005 and 1006 cannot be sent back.
+    const code = event.code === 1005 || event.code === 1006 ? 1000 : event.code;
+    try {
+      socket.close(code, event.reason);
+    } catch {
+      // Already closed from this side.
+    }
   });
   serverContext.waitUntil(new Promise<void>((done) => {
     socket.addEventListener('close', () => done());
