@@ -56,7 +56,8 @@ describe('gpu-service HTTP layer', () => {
     expect(missing.body.error).toEqual({
       code: 'NOT_FOUND',
       message: 'No route GET /v1/nothing; the gpu-service serves GET /v2/health/live, '
-        + 'GET /v2/health/ready, GET /metrics and POST /v1/pixel/answer.',
+        + 'GET /v2/health/ready, GET /metrics, POST /v1/pixel/answer, POST /v1/story/jobs and '
+        + 'POST /v1/story/jobs/<id>/cancel.',
     });
     const wrong = await call(`${open.url}/v1/pixel/answer`);
     expect(wrong.status).toBe(405);

@@ -174,8 +174,8 @@ export class GpuServer {
     const allowed = ROUTES[path];
     if (!allowed) {
       throw new PixloomError('NOT_FOUND', `No route ${req.method} ${path}; the gpu-service serves `
-        + `GET ${HEALTH_LIVE_PATH}, GET ${HEALTH_READY_PATH}, GET ${METRICS_PATH} and POST `
-        + `${PIXEL_ANSWER_PATH}.`);
+        + `GET ${HEALTH_LIVE_PATH}, GET ${HEALTH_READY_PATH}, GET ${METRICS_PATH}, POST `
+        + `${PIXEL_ANSWER_PATH}, POST ${STORY_JOBS_PATH} and POST ${STORY_JOBS_PATH}/<id>/cancel.`);
     }
     if (method !== allowed) {
       res.setHeader('allow', allowed === 'GET' ? 'GET, HEAD' : allowed);
