@@ -158,6 +158,11 @@ describe.runIf(HAS_STORY)('story jobs end to end', () => {
     const late = subscribeStory('sse', stack.graphqlUrl, id, whole.events.length - 2);
     await late.done;
     expect(late.events).toEqual(whole.events.slice(-2));
+
+    // An `after` beyond the log is a mistake of the caller's, not an empty replay.
+    const ahead = subscribeStory('sse', stack.graphqlUrl, id, whole.events.length + 5);
+    await expect(ahead.done).rejects
+      .toThrow(new RegExp(`last event so far is ${whole.events.length};.*"BAD_REQUEST"`));
   });
 
   it('decodes frame previews from latents at the edge, matching the gpu-service frames',

@@ -259,6 +259,11 @@ export class StoryJobHub extends DurableObject<Env> {
   /** The log after `after`, then live events, as NDJSON; heartbeats find gone subscribers. */
   private events(after: number, signal: AbortSignal): Response {
     const log = this.log!;
+    if (after > log.lastSeq) {
+      return Response.json({ error: `after is ${after}, but this story's last event so far `
+        + `is ${log.lastSeq}; send the seq of an event received, or 0 for all.` },
+      { status: 400 });
+    }
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
     const encoder = new TextEncoder();

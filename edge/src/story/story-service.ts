@@ -56,6 +56,7 @@ export class EdgeStoryService implements StoryService {
   AsyncGenerator<StoryEventRecord> {
     const response = await this.hub(id).fetch(`https://hub/events?after=${after}`, { signal });
     if (response.status === 404) throw notFound(id);
+    if (response.status === 400) bad(((await response.json()) as { error: string }).error);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let pending = '';
     try {
