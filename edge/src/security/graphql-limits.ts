@@ -77,7 +77,8 @@ export function graphqlLimitPlugins(
     maxDirectivesPlugin({ ...common, n: limits.maxDirectives, onReject: [refusal('Use fewer '
       + 'directives.')] }),
     costLimitPlugin({ ...common, maxCost: limits.maxCost, ignoreIntrospection: true,
-      onReject: [refusal('Select fewer fields, or split the operation into several '
+      onReject: [refusal('Select fewer fields, ask for fewer items (a list\'s first or last '
+        + 'multiplies the cost of what it selects), or split the operation into several '
         + 'requests.')] }),
   ] as Array<Plugin<Record<string, unknown>>>;
 }
