@@ -25,6 +25,13 @@ async function serveMask(env: Env, name: string, request: Request): Promise<Resp
   return serveR2File(env.BLOBS, pngMaskKey(name), request, { contentType: 'image/png' });
 }
 
+/** A HEAD request gets the GET answer's status and headers without its body. */
+async function headOnly(request: Request, response: Response): Promise<Response> {
+  if (request.method !== 'HEAD') return response;
+  await response.body?.cancel();
+  return new Response(null, { status: response.status, headers: response.headers });
+}
+
 /** Room for the operation and multipart framing next to the largest accepted image. */
 const BODY_OVERHEAD_BYTES = 1024 * 1024;
 
@@ -75,14 +82,17 @@ export default {
       const graphqlRequest = request as unknown as Parameters<typeof yoga.handleRequest>[0];
       return yoga.handleRequest(graphqlRequest, serverContext);
     }
-    if (url.pathname.startsWith(MASKS_PATH) && request.method === 'GET') {
-      return serveMask(env, url.pathname.slice(MASKS_PATH.length), request);
+    const read = request.method === 'GET' || request.method === 'HEAD';
+    if (url.pathname.startsWith(MASKS_PATH) && read) {
+      return headOnly(request, await serveMask(env, url.pathname.slice(MASKS_PATH.length),
+        request));
     }
-    if (url.pathname.startsWith(STORIES_PATH) && request.method === 'GET') {
-      return serveStoryFile(env.BLOBS, url.pathname.slice(STORIES_PATH.length), request);
+    if (url.pathname.startsWith(STORIES_PATH) && read) {
+      return headOnly(request, await serveStoryFile(env.BLOBS,
+        url.pathname.slice(STORIES_PATH.length), request));
     }
-    if (isPlaygroundPath(url.pathname) && request.method === 'GET') {
-      return servePlayground(url.pathname);
+    if (isPlaygroundPath(url.pathname) && read) {
+      return headOnly(request, await servePlayground(url.pathname));
     }
     if (url.pathname === '/health') {
       return Response.json({ ok: true });

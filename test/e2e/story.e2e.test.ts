@@ -134,6 +134,10 @@ describe.runIf(HAS_STORY)('story jobs end to end', () => {
     const same = await fetch(story.video.url,
       { headers: { 'if-none-match': video.headers.get('etag')! } });
     expect(same.status).toBe(304);
+    const head = await fetch(story.video.url, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length')])
+      .toEqual([200, String(videoBytes.length)]);
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
     expect([videoMeta.format, videoMeta.pages]).toEqual(['webp', 7]);
     expect(videoMeta.delay).toEqual(Array(7).fill(125));
     const key = await fetch(story.keyframes[0].url);
