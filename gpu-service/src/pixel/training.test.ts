@@ -8,26 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../../shared/src/manifest.js';
+import { PYTHON, ROOT, torchReady } from '../training-python.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const PYTHON = '/usr/bin/python3';
-
-function hasTorch(): boolean {
-  if (!existsSync(PYTHON)) return false;
-  return spawnSync(PYTHON, ['-c', 'import torch, onnx'], { timeout: 60_000 }).status === 0;
-}
-
-const torchReady = hasTorch();
-if (!torchReady) {
-  process.stderr.write('training quick mode skipped: /usr/bin/python3 cannot import torch and '
-    + 'onnx (install python3-torch and python3-onnx from Debian to run it)\n');
-}
+const torchAvailable = torchReady('pixel training quick mode');
 
 describe('pixel training quick mode', () => {
   const work = mkdtempSync(join(tmpdir(), 'pixel-quick-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it.skipIf(!torchReady)('trains a few steps and exports a loadable bundle', () => {
+  it.skipIf(!torchAvailable)('trains a few steps and exports a loadable bundle', () => {
     const out = join(work, 'bundle');
     const run = spawnSync(PYTHON, [join(ROOT, 'gpu-service/training/pixel/train.py'), '--quick',
       '--threads', '1', '--out', join(work, 'run'), '--export', out],

@@ -4,33 +4,22 @@
  * (`/usr/bin/python3 -c "import torch"`); elsewhere it is skipped with a message.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../../shared/src/manifest.js';
 import { loadBundle } from '../bundle.js';
+import { PYTHON, ROOT, torchReady } from '../training-python.js';
 import { checkParity } from './parity.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const PYTHON = '/usr/bin/python3';
-
-function hasTorch(): boolean {
-  if (!existsSync(PYTHON)) return false;
-  return spawnSync(PYTHON, ['-c', 'import torch, onnx'], { timeout: 60_000 }).status === 0;
-}
-
-const torchReady = hasTorch();
-if (!torchReady) {
-  process.stderr.write('story training quick mode skipped: /usr/bin/python3 cannot import '
-    + 'torch and onnx (install python3-torch and python3-onnx from Debian to run it)\n');
-}
+const torchAvailable = torchReady('story training quick mode');
 
 describe('story training quick mode', () => {
   const work = mkdtempSync(join(tmpdir(), 'story-quick-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it.skipIf(!torchReady)('trains every part a few steps and exports a matching bundle',
+  it.skipIf(!torchAvailable)('trains every part a few steps and exports a matching bundle',
     async () => {
       const out = join(work, 'bundle');
       const run = spawnSync(PYTHON, [join(ROOT, 'gpu-service/training/story/train.py'),
